@@ -1,0 +1,1 @@
+"""ssl_course: self-supervised learning without contrastive pairs, runnable."""

@@ -1,0 +1,105 @@
+"""Real datasets through torchvision: CIFAR-10/100, STL-10 and an ImageNet-style ImageFolder.
+
+torchvision's classes do the reading. We change only two things: images come out
+as uint8 tensors (3, H, W), and the presence check does not hash the archives
+(md5 of 2.6 GB of STL-10 at every start is slow; ``verify=True`` restores it),
+so a missing file yields a one-line message naming the files and where they go.
+"""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torchvision import datasets
+from torchvision.io import ImageReadMode, decode_image, read_file
+from torchvision.transforms import v2
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A real dataset's files are missing; the message says what to put where."""
+
+
+WHERE = {
+    "cifar10": "{root}/cifar-10-batches-py/ with data_batch_1..5, test_batch, batches.meta "
+    "(the extracted cifar-10-python.tar.gz)",
+    "cifar100": "{root}/cifar-100-python/ with train, test, meta (the extracted cifar-100-python.tar.gz)",
+    "stl10": "{root}/stl10_binary/ with train_X.bin, train_y.bin, test_X.bin, test_y.bin, unlabeled_X.bin, "
+    "class_names.txt, fold_indices.txt (the extracted stl10_binary.tar.gz)",
+    "imagefolder": "{root}/{split}/<class>/<image>.JPEG (ImageNet layout, one folder per class)",
+}
+
+
+def _missing(name: str, root: Path, split: str, detail: str = "") -> DatasetNotFoundError:
+    where = WHERE[name].format(root=root, split=split)
+    hint = "" if name == "imagefolder" else "; or pass download=True (--download) where there is internet"
+    return DatasetNotFoundError(f"{name} not found{detail}: put {where}{hint}")
+
+
+class _PresenceCheck:
+    """Mixin: torchvision's integrity check, hashing only when ``verify`` is set."""
+
+    verify = False
+
+    def _check_integrity(self) -> bool:  # noqa: D401 - torchvision's hook
+        if self.verify:
+            return super()._check_integrity()
+        base = Path(self.root) / self.base_folder
+        return all((base / entry[0]).is_file() for entry in self.train_list + self.test_list)
+
+
+class _CifarMeta(_PresenceCheck):
+    def _load_meta(self) -> None:
+        if self.verify:
+            return super()._load_meta()
+        path = Path(self.root) / self.base_folder / self.meta["filename"]
+        if not path.is_file():
+            raise RuntimeError("dataset metadata file not found")
+        with open(path, "rb") as infile:
+            self.classes = pickle.load(infile, encoding="latin1")[self.meta["key"]]
+        self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+
+
+class CIFAR10(_CifarMeta, datasets.CIFAR10):
+    pass
+
+
+class CIFAR100(_CifarMeta, datasets.CIFAR100):
+    pass
+
+
+class STL10(_PresenceCheck, datasets.STL10):
+    pass
+
+
+def read_image_rgb(path: str) -> torch.Tensor:
+    """Decode a JPEG/PNG file to a uint8 RGB tensor (3, H, W) with torchvision.io (no PIL round trip)."""
+    return decode_image(read_file(path), mode=ImageReadMode.RGB)
+
+
+def _imagefolder(root: Path, split: str, transform) -> datasets.ImageFolder:
+    folder = root / split
+    if not folder.is_dir():
+        raise _missing("imagefolder", root, split, f" (no folder {folder})")
+    try:
+        return datasets.ImageFolder(str(folder), transform=transform, loader=read_image_rgb)
+    except FileNotFoundError as err:  # torchvision: no class folders or no images in them
+        raise _missing("imagefolder", root, split, f" ({str(err).splitlines()[0]})") from None
+
+
+def load_real(name: str, split: str, root: Path, download: bool, transform: Callable | None):
+    """Open one of the real datasets; see ``ssl_course.data.load_dataset``."""
+    if name == "imagefolder":
+        return _imagefolder(root, split, transform)
+    transform = transform if transform is not None else v2.PILToTensor()
+    classes = {"cifar10": CIFAR10, "cifar100": CIFAR100, "stl10": STL10}
+    kwargs = {"split": split} if name == "stl10" else {"train": split == "train"}
+    try:
+        return classes[name](str(root), download=download, transform=transform, **kwargs)
+    except RuntimeError as err:
+        if "not found" in str(err).lower() or "corrupted" in str(err).lower():
+            raise _missing(name, root, split) from None
+        raise
+    except (OSError, ValueError) as err:  # truncated or foreign files
+        raise DatasetNotFoundError(f"{name} under {root} could not be read ({err}); expected {WHERE[name].format(root=root, split=split)}") from None

@@ -1,0 +1,17 @@
+"""Self-supervised methods, one file each, on one shared base (``methods.base``)."""
+from ssl_course.methods.base import EXTRA_PREDICTORS, MethodConfig, SiameseMethod, StepOutput
+from ssl_course.methods.byol import BYOL
+from ssl_course.methods.simclr import SimCLR
+from ssl_course.methods.simsiam import SimSiam
+
+METHODS = {cls.name: cls for cls in (SimCLR, BYOL, SimSiam)}
+
+
+def build_method(name: str, backbone, config: MethodConfig | None = None) -> SiameseMethod:
+    """``name`` in METHODS (simclr, byol, simsiam)."""
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; valid: {', '.join(METHODS)}")
+    return METHODS[name](backbone, config)
+
+
+__all__ = ["BYOL", "EXTRA_PREDICTORS", "METHODS", "MethodConfig", "SiameseMethod", "SimCLR", "SimSiam", "StepOutput", "build_method"]

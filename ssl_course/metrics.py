@@ -1,0 +1,67 @@
+"""Collapse metrics: how many directions does a representation really use?
+
+* ``std_of_normalized(z)`` (SimSiam, Chen & He 2021, Fig. 2): the per-dimension
+  standard deviation over the batch of z / ||z||, averaged over dimensions.
+  Healthy, spread-out outputs give about 1/sqrt(d); complete collapse gives 0.
+* ``effective_rank(z)`` (Roy & Vetterli 2007): exp of the Shannon entropy of the
+  normalised singular values, p_i = s_i / sum_j s_j. Between 1 and min(N, d).
+* ``explained_variance_auc(features)`` (Li, Efros & Pathak 2022): singular values
+  s of the mean-centred features, cumulative curve c_k = sum_{i<=k} s_i / sum_i s_i,
+  return mean_k c_k. About 0.5 for isotropic features (large d), 1 for rank one:
+  higher means more collapsed.
+
+Example:
+    >>> import torch
+    >>> z = torch.randn(512, 64, generator=torch.Generator().manual_seed(0))
+    >>> round(effective_rank(torch.ones(10, 4)), 3)
+    1.0
+    >>> 0.5 < explained_variance_auc(z) < 0.6
+    True
+"""
+from __future__ import annotations
+
+import torch
+
+
+def _as_2d(x: torch.Tensor) -> torch.Tensor:
+    x = torch.as_tensor(x)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"expected a (N, D) batch with N >= 2, got shape {tuple(x.shape)}")
+    return x.detach().double()
+
+
+@torch.no_grad()
+def std_of_normalized(z: torch.Tensor) -> float:
+    """Mean over dimensions of the batch std of L2-normalised rows (collapsed -> 0)."""
+    z = _as_2d(z)
+    z = z / z.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    return z.std(dim=0).mean().item()
+
+
+@torch.no_grad()
+def effective_rank(z: torch.Tensor, centre: bool = False) -> float:
+    """exp(entropy) of the normalised singular value distribution of ``z`` (optionally mean-centred)."""
+    z = _as_2d(z)
+    if centre:
+        z = z - z.mean(dim=0)
+    s = torch.linalg.svdvals(z)
+    total = s.sum()
+    if total <= 0:
+        return 0.0
+    p = s / total
+    p = p[p > 0]
+    return torch.exp(-(p * p.log()).sum()).item()
+
+
+@torch.no_grad()
+def singular_value_curve(features: torch.Tensor) -> torch.Tensor:
+    """Cumulative explained-variance curve c_k of mean-centred ``features`` (length min(N, D))."""
+    x = _as_2d(features)
+    s = torch.linalg.svdvals(x - x.mean(dim=0))
+    return torch.cumsum(s, 0) / s.sum().clamp_min(1e-300)
+
+
+@torch.no_grad()
+def explained_variance_auc(features: torch.Tensor) -> float:
+    """Li et al.'s collapse measure: the area under ``singular_value_curve`` (higher = more collapsed)."""
+    return singular_value_curve(features).mean().item()
