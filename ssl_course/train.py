@@ -1,0 +1,441 @@
+"""The one training loop every method, notebook and script uses.
+
+``train(TrainConfig(...))`` builds the dataset, backbone and method, then runs SGD
+with momentum, lr = base_lr x batch / 256, linear warm-up and cosine decay.
+Each step: two augmented views -> ``method.training_step`` -> backward -> step ->
+``method.after_optimizer_step`` (EMA target, DirectPred). Along the way it
+
+* shows a tqdm bar with loss, lr and the collapse monitor (std of normalised z),
+* appends per-step metrics to ``<out>/metrics.jsonl`` and evaluates kNN periodically,
+* warns once, with a hint, when the projector output looks collapsed,
+* writes ``<out>/last.pt`` atomically every ``checkpoint_every`` steps and at the end
+  (model, EMA target, optimiser, RNG states, data position, config), so that
+  ``resume=True`` continues exactly where the checkpoint left off,
+* stops on a NaN/inf loss with a clear message, keeping the last good checkpoint.
+
+Images of built-in and CIFAR/STL datasets stay in memory as one uint8 tensor (on the
+GPU when training there) and are augmented a batch at a time with kornia; an
+ImageFolder is read by a DataLoader with per-image torchvision v2 transforms.
+
+Example (a few seconds on a CPU):
+    >>> result = train(TrainConfig(method="simclr", epochs=1, max_steps=3, batch_size=32,
+    ...                            out=None, progress=False, final_eval=False))
+    >>> result.steps
+    3
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Sampler
+from tqdm.auto import tqdm
+
+from ssl_course.augment import BatchTwoViewAugment, eval_transform, two_view_transform
+from ssl_course.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ssl_course.data import ArrayDataset, as_tensors, dataset_spec, load_dataset
+from ssl_course.evaluation import extract_features, knn_accuracy
+from ssl_course.methods import METHODS, MethodConfig, SiameseMethod, build_method
+from ssl_course.metrics import effective_rank, std_of_normalized
+from ssl_course.models import build_backbone
+
+# Fields that may differ when a run is resumed; everything else must match the checkpoint.
+RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_every", "eval_every", "out", "overwrite")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; JSON-serialisable (``asdict``)."""
+
+    method: str = "simsiam"
+    dataset: str = "shapes"
+    data_dir: str | None = None
+    download: bool = False
+    backbone: str = "convnet"
+    width: int = 32  # convnet width
+    epochs: int = 10  # the lr/EMA schedules are planned for this many epochs
+    max_steps: int | None = None  # stop early (the schedule is still planned for `epochs`)
+    time_budget: float | None = None  # seconds of training before stopping early
+    train_subset: int | None = None  # use only the first N training images
+    batch_size: int = 256
+    lr: float = 0.06  # base lr for a batch of 256
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    warmup_epochs: float = 0.0
+    # method switches (None: the method's default)
+    stop_gradient: bool | None = None
+    predictor: str | None = None
+    predictor_lr_multiplier: float = 1.0
+    predictor_weight_decay: float | None = None
+    ema: float | None = None
+    proj_hidden_dim: int = 512
+    proj_dim: int = 128
+    pred_hidden_dim: int | None = None
+    temperature: float = 0.5
+    dp_rho: float = 0.3  # DirectPred / DirectCopy
+    dp_eps: float = 0.1
+    dp_freq: int = 1
+    # bookkeeping
+    seed: int = 0
+    device: str = "auto"
+    out: str | None = "runs/latest"  # None: a temporary folder
+    overwrite: bool = False
+    checkpoint_every: int = 500
+    eval_every: int = 0  # steps between kNN evaluations on a subset; 0: only at the end
+    eval_subset: int = 2000
+    final_eval: bool = True
+    knn_k: int = 200
+    log_every: int = 10  # steps between collapse-monitor measurements
+    progress: bool = True
+    num_workers: int = 2  # DataLoader workers (ImageFolder only)
+    compile: bool = False
+
+    def method_config(self) -> MethodConfig:
+        options = {}
+        if self.predictor in ("directpred", "directcopy"):
+            options = {"rho": self.dp_rho, "eps": self.dp_eps, "freq": self.dp_freq}
+        return MethodConfig(
+            stop_gradient=self.stop_gradient, predictor=self.predictor,
+            predictor_lr_multiplier=self.predictor_lr_multiplier, predictor_weight_decay=self.predictor_weight_decay,
+            ema=self.ema, proj_hidden_dim=self.proj_hidden_dim, proj_dim=self.proj_dim,
+            pred_hidden_dim=self.pred_hidden_dim, temperature=self.temperature, predictor_options=options,
+        )
+
+    def validate(self) -> None:
+        dataset_spec(self.dataset)  # raises with the valid names
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; valid: {', '.join(METHODS)}")
+        if self.batch_size < 2:
+            raise ValueError(
+                f"batch size must be >= 2 (got {self.batch_size}): BatchNorm needs more than one sample "
+                "and the losses compare pairs within a batch"
+            )
+        for name in ("epochs", "checkpoint_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+
+
+@dataclass
+class TrainResult:
+    method: SiameseMethod
+    config: TrainConfig
+    history: list[dict]
+    steps: int
+    seconds: float
+    loss: float
+    std_of_normalized: float
+    effective_rank: float
+    knn: float | None
+    out: Path
+    collapsed: bool
+
+    def summary(self) -> dict:
+        keys = ("knn", "loss", "std_of_normalized", "effective_rank", "steps", "seconds", "collapsed")
+        data = {k: getattr(self, k) for k in keys}
+        return {**data, "method": self.config.method, "dataset": self.config.dataset, "out": str(self.out)}
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """CUDA > MPS > CPU for ``auto``; a clear error if an explicit choice is unavailable."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no CUDA GPU is available here")
+    if name not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"unknown device {name!r}; valid: auto, cpu, cuda, mps")
+    return torch.device(name)
+
+
+def lr_at(step: int, total_steps: int, warmup_steps: int, peak: float) -> float:
+    """Linear warm-up to ``peak``, then cosine decay to 0."""
+    if step < warmup_steps:
+        return peak * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / max(total_steps - warmup_steps, 1)
+    return peak * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """The data order of one epoch: a function of (seed, epoch) only, so resuming needs just the step."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+
+
+class EpochBatchSampler(Sampler):
+    """Batches of one epoch in ``epoch_order``, starting at batch ``start`` (for resuming)."""
+
+    def __init__(self, n: int, batch_size: int, seed: int, epoch: int, start: int = 0):
+        self.order = epoch_order(n, seed, epoch)
+        self.batch_size, self.start = batch_size, start
+
+    def __len__(self) -> int:
+        return len(self.order) // self.batch_size - self.start
+
+    def __iter__(self):
+        for b in range(self.start, len(self.order) // self.batch_size):
+            yield self.order[b * self.batch_size : (b + 1) * self.batch_size].tolist()
+
+
+class TrainData:
+    """Training views and evaluation tensors for one dataset, in memory or through a DataLoader."""
+
+    def __init__(self, config: TrainConfig, device: torch.device):
+        spec = dataset_spec(config.dataset)
+        self.spec, self.config, self.device = spec, config, device
+        self.size = spec.image_size
+        root = config.data_dir
+        train = load_dataset(config.dataset, spec.train_split, root=root, download=config.download)
+        test = load_dataset(config.dataset, spec.test_split, root=root, download=config.download)
+        # Built-in, CIFAR and STL-10 hold their images as one array; an ImageFolder reads files.
+        self.in_memory = isinstance(train, ArrayDataset) or isinstance(getattr(train, "data", None), np.ndarray)
+        if self.in_memory:
+            images, labels = as_tensors(train)
+            if config.train_subset:
+                images, labels = images[: config.train_subset], labels[: config.train_subset]
+            self.images = images.to(device)
+            self.labels = labels
+            self.test = tuple(t for t in as_tensors(test))
+            self.augment = BatchTwoViewAugment(self.size, spec.mean, spec.std).to(device)
+            self.n = len(self.images)
+        else:
+            train.transform = two_view_transform(self.size, spec.mean, spec.std)
+            self.train_dataset = train
+            self.eval_train = load_dataset(config.dataset, spec.train_split, root=root, transform=eval_transform(self.size, spec.mean, spec.std))
+            self.eval_test = load_dataset(config.dataset, spec.test_split, root=root, transform=eval_transform(self.size, spec.mean, spec.std))
+            self.n = len(train)
+        if self.n < config.batch_size:
+            raise ValueError(f"batch size {config.batch_size} exceeds the {self.n} training images")
+        self.steps_per_epoch = self.n // config.batch_size
+
+    def views(self, epoch: int, start_batch: int):
+        """Yield (view1, view2) for the batches of ``epoch`` from ``start_batch`` on."""
+        cfg = self.config
+        if self.in_memory:
+            order = epoch_order(self.n, cfg.seed, epoch)
+            for b in range(start_batch, self.steps_per_epoch):
+                idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size].to(self.images.device)
+                yield self.augment(self.images[idx])
+        else:
+            sampler = EpochBatchSampler(self.n, cfg.batch_size, cfg.seed, epoch, start_batch)
+            loader = DataLoader(self.train_dataset, batch_sampler=sampler, num_workers=cfg.num_workers,
+                                pin_memory=self.device.type == "cuda", persistent_workers=False)
+            for (v1, v2), _ in loader:
+                yield v1.to(self.device, non_blocking=True), v2.to(self.device, non_blocking=True)
+
+    def eval_sets(self, subset: int | None):
+        """(train, test) evaluation data: tensor pairs or datasets, optionally a seeded subset."""
+        if self.in_memory:
+            images, labels = self.images.cpu(), self.labels
+            test_images, test_labels = self.test
+            if subset:
+                images, labels = images[:subset], labels[:subset]
+                test_images, test_labels = test_images[: subset // 2], test_labels[: subset // 2]
+            return (images, labels), (test_images, test_labels)
+        train, test = self.eval_train, self.eval_test
+        if subset:
+            g = torch.Generator().manual_seed(0)
+            train = torch.utils.data.Subset(train, torch.randperm(len(train), generator=g)[:subset].tolist())
+            test = torch.utils.data.Subset(test, torch.randperm(len(test), generator=g)[: subset // 2].tolist())
+        return train, test
+
+
+def evaluate_knn(method: SiameseMethod, data: TrainData, subset: int | None, k: int) -> float:
+    train_set, test_set = data.eval_sets(subset)
+    train_f, train_y = extract_features(method.backbone, train_set, device=data.device)
+    test_f, test_y = extract_features(method.backbone, test_set, device=data.device)
+    return knn_accuracy(train_f, train_y, test_f, test_y, k=k)
+
+
+def _say(message: str) -> None:
+    tqdm.write(message, file=sys.stderr)
+
+
+def _prepare_out(config: TrainConfig, resume: bool) -> Path:
+    if config.out is None:
+        return Path(tempfile.mkdtemp(prefix="ssl_course_run_"))
+    out = Path(config.out)
+    if not resume and (out / "last.pt").exists() and not config.overwrite:
+        raise ValueError(f"{out} already holds a run (last.pt): pass --resume to continue it, --overwrite to replace it, or another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _read_history(path: Path, upto_step: int) -> list[dict]:
+    """Metrics logged up to the checkpoint; later lines (from a killed run) are dropped."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut by a kill
+        if row.get("step", 0) <= upto_step:
+            rows.append(row)
+    return rows
+
+
+def build_from_config(config: TrainConfig, image_size: int) -> SiameseMethod:
+    spec = dataset_spec(config.dataset)
+    backbone = build_backbone(config.backbone, image_size, width=config.width, mean=spec.mean, std=spec.std)
+    return build_method(config.method, backbone, config.method_config())
+
+
+def train(config: TrainConfig, resume: bool = False) -> TrainResult:
+    """Run (or resume) one training run; see the module docstring."""
+    checkpoint = None
+    if resume:
+        if config.out is None:
+            raise ValueError("resume needs an output folder (--out)")
+        checkpoint = load_checkpoint(Path(config.out) / "last.pt")
+        saved = TrainConfig(**checkpoint["config"])
+        for name in RUNTIME_FIELDS:
+            setattr(saved, name, getattr(config, name))
+        config = saved
+    config.validate()
+    device = pick_device(config.device)
+    if device.type == "cpu":
+        _say("note: training on the CPU - fine for the course's small runs; on Colab choose "
+             "Runtime > Change runtime type > GPU for larger ones")
+    out = _prepare_out(config, resume)
+    torch.manual_seed(config.seed)
+    data = TrainData(config, device)
+    method = build_from_config(config, data.size).to(device)
+    if device.type == "cuda":
+        method = method.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.0, momentum=config.momentum)
+    step_fn = torch.compile(method.training_step) if config.compile else method.training_step
+
+    total_steps = config.epochs * data.steps_per_epoch
+    warmup_steps = int(config.warmup_epochs * data.steps_per_epoch)
+    peak_lr = config.lr * config.batch_size / 256
+    metrics_path = out / "metrics.jsonl"
+    start_step, seconds_before = 0, 0.0
+    if checkpoint is not None:
+        try:
+            method.load_state_dict(checkpoint["model"])
+            optimizer.load_state_dict(checkpoint["optimizer"])
+        except (RuntimeError, KeyError, ValueError) as err:
+            raise CheckpointError(f"checkpoint does not match this model ({str(err).splitlines()[0][:120]})") from None
+        set_rng_state(checkpoint["rng"])
+        start_step, seconds_before = checkpoint["step"], checkpoint["seconds"]
+    history = _read_history(metrics_path, start_step)
+    with open(metrics_path, "w") as handle:  # rewrite: drop lines past the checkpoint
+        handle.writelines(json.dumps(row) + "\n" for row in history)
+
+    def save(step: int, seconds: float) -> None:
+        save_checkpoint({
+            "model": method.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng_state(),
+            "step": step, "seconds": seconds, "config": dataclasses.asdict(config),
+        }, out / "last.pt")
+
+    stop_at = total_steps if config.max_steps is None else min(total_steps, config.max_steps)
+    dim = config.proj_dim
+    collapse_warned, collapsed = False, False
+    last = {"loss": float("nan"), "std_of_normalized": float("nan"), "effective_rank": float("nan")}
+    autocast = torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    bar = tqdm(total=stop_at, initial=start_step, disable=not config.progress, desc=config.method, dynamic_ncols=True, file=sys.stderr)
+    started, step = time.perf_counter(), start_step
+    method.train()
+    with open(metrics_path, "a") as log:
+        while step < stop_at:
+            epoch, batch = divmod(step, data.steps_per_epoch)
+            for view1, view2 in data.views(epoch, batch):
+                if step >= stop_at:
+                    break
+                lr = lr_at(step, total_steps, warmup_steps, peak_lr)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr * group["lr_scale"]
+                if device.type == "cuda":
+                    view1 = view1.contiguous(memory_format=torch.channels_last)
+                    view2 = view2.contiguous(memory_format=torch.channels_last)
+                with autocast:
+                    output = step_fn(view1, view2)
+                loss = output.loss
+                if not torch.isfinite(loss):
+                    bar.close()
+                    kept = f"the last good checkpoint is {out / 'last.pt'}" if (out / "last.pt").exists() else "no checkpoint was written yet"
+                    raise TrainingDiverged(f"loss became {loss.item()} at step {step}: lower the learning rate; {kept}")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                method.after_optimizer_step(output, step, total_steps)
+                step += 1
+                row = {"step": step, "epoch": epoch, "loss": loss.item(), "lr": lr}
+                if step % config.log_every == 0 or step == stop_at:
+                    z = output.z1.float()
+                    row["std_of_normalized"] = std_of_normalized(z)
+                    row["effective_rank"] = effective_rank(z)
+                    collapsed = row["std_of_normalized"] < 0.2 / math.sqrt(dim) or row["effective_rank"] <= 2.0
+                    if collapsed and not collapse_warned and step > warmup_steps:
+                        collapse_warned = True
+                        _say(f"warning: the projector output looks collapsed at step {step} (std of normalised z = "
+                             f"{row['std_of_normalized']:.4f}, healthy ~ {1 / math.sqrt(dim):.3f}; effective rank "
+                             f"{row['effective_rank']:.1f}). Check the stop-gradient, the predictor and the learning rate.")
+                last.update({k: row[k] for k in last if k in row})
+                seconds = seconds_before + time.perf_counter() - started
+                row["seconds"] = round(seconds, 3)
+                if config.eval_every and step % config.eval_every == 0:
+                    row["knn"] = evaluate_knn(method, data, config.eval_subset, config.knn_k)
+                log.write(json.dumps(row) + "\n")
+                history.append(row)
+                bar.update(1)
+                bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{lr:.3g}", std=f"{last['std_of_normalized']:.3f}")
+                if step % config.checkpoint_every == 0:
+                    log.flush()
+                    save(step, seconds)
+                if config.time_budget is not None and seconds >= config.time_budget:
+                    stop_at = step
+    bar.close()
+    seconds = seconds_before + time.perf_counter() - started
+    save(step, seconds)
+    knn = evaluate_knn(method, data, None, config.knn_k) if config.final_eval else None
+    return TrainResult(method, config, history, step, round(seconds, 3), last["loss"], last["std_of_normalized"],
+                       last["effective_rank"], knn, out, collapsed)
+
+
+def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[SiameseMethod, TrainConfig]:
+    """Rebuild a trained method (in eval mode) and its config from a ``last.pt``."""
+    checkpoint = load_checkpoint(checkpoint_path)
+    try:
+        config = TrainConfig(**checkpoint["config"])
+        method = build_from_config(config, dataset_spec(config.dataset).image_size)
+        method.load_state_dict(checkpoint["model"])
+    except (TypeError, KeyError, RuntimeError) as err:
+        raise CheckpointError(f"{checkpoint_path} does not hold a model of this version ({str(err).splitlines()[0][:120]})") from None
+    return method.to(pick_device(device)).eval(), config
+
+
+def evaluate_checkpoint(checkpoint_path: str | Path, data_dir: str | None = None, device: str = "auto") -> dict:
+    """kNN and linear-probe accuracy of a checkpoint's backbone on its dataset's train/test splits."""
+    from ssl_course.evaluation import linear_probe
+
+    method, config = load_trained(checkpoint_path, device)
+    if data_dir is not None:
+        config.data_dir = data_dir
+    data = TrainData(config, pick_device(device))
+    train_set, test_set = data.eval_sets(None)
+    train_f, train_y = extract_features(method.backbone, train_set, device=data.device)
+    test_f, test_y = extract_features(method.backbone, test_set, device=data.device)
+    return {
+        "knn": knn_accuracy(train_f, train_y, test_f, test_y, k=config.knn_k),
+        "linear_probe": linear_probe(train_f, train_y, test_f, test_y),
+        "method": config.method, "dataset": config.dataset,
+        "steps": load_checkpoint(checkpoint_path)["step"],
+    }
