@@ -74,9 +74,9 @@ def build_parser() -> Parser:
     parser = Parser(prog="ssl-course", description="Self-supervised learning without contrastive pairs: runnable.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    demo = sub.add_parser("demo", help="train SimCLR on shapes for ~90 s; compare with random init and pixels")
+    demo = sub.add_parser("demo", help="train SimCLR on shapes for ~100 s; compare with random init and pixels")
     demo.add_argument("--out", default="runs/demo")
-    demo.add_argument("--seconds", type=float, default=90.0, help="training time budget")
+    demo.add_argument("--seconds", type=float, default=100.0, help="training time budget")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--json", action="store_true", help="print one JSON object")
     demo.add_argument("--no-progress", action="store_true")

@@ -61,7 +61,7 @@ def plot_demo(history: list[dict], accuracies: dict[str, float], path: Path) -> 
     return path
 
 
-def run_demo(out: str | Path = "runs/demo", seconds: float = 90.0, seed: int = 0, progress: bool = True) -> dict:
+def run_demo(out: str | Path = "runs/demo", seconds: float = 100.0, seed: int = 0, progress: bool = True) -> dict:
     """Train for ``seconds``, compare features, save the plot; return the numbers."""
     started = time.perf_counter()
     out = Path(out)

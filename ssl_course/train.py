@@ -310,13 +310,13 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
         config = saved
     config.validate()
     device = pick_device(config.device)
-    if device.type == "cpu":
-        _say("note: training on the CPU - fine for the course's small runs; on Colab choose "
-             "Runtime > Change runtime type > GPU for larger ones")
     out = _prepare_out(config, resume)
     torch.manual_seed(config.seed)
     data = TrainData(config, device)
     method = build_from_config(config, data.size).to(device)
+    if device.type == "cpu":
+        _say("note: training on the CPU - fine for the course's small runs; on Colab choose "
+             "Runtime > Change runtime type > GPU for larger ones")
     if device.type == "cuda":
         method = method.to(memory_format=torch.channels_last)
     optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.0, momentum=config.momentum)
@@ -357,8 +357,6 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
         while step < stop_at:
             epoch, batch = divmod(step, data.steps_per_epoch)
             for view1, view2 in data.views(epoch, batch):
-                if step >= stop_at:
-                    break
                 lr = lr_at(step, total_steps, warmup_steps, peak_lr)
                 for group in optimizer.param_groups:
                     group["lr"] = lr * group["lr_scale"]
@@ -402,6 +400,8 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                     save(step, seconds)
                 if config.time_budget is not None and seconds >= config.time_budget:
                     stop_at = step
+                if step >= stop_at:
+                    break  # before the next batch is augmented: its RNG draws belong to the resumed run
     bar.close()
     seconds = seconds_before + time.perf_counter() - started
     save(step, seconds)

@@ -1,0 +1,58 @@
+import math
+
+import pytest
+import torch
+
+from ssl_course.evaluation import extract_features, knn_accuracy, linear_probe
+
+
+def knn_by_hand(train, train_y, test, k, t):
+    """One test point at a time: sort by cosine similarity, weighted vote exp(s / t)."""
+    predictions = []
+    for x in test:
+        sims = [float(torch.nn.functional.cosine_similarity(x, y, dim=0)) for y in train]
+        order = sorted(range(len(train)), key=lambda i: -sims[i])[:k]
+        votes = {}
+        for i in order:
+            votes[int(train_y[i])] = votes.get(int(train_y[i]), 0.0) + math.exp(sims[i] / t)
+        predictions.append(max(votes, key=votes.get))
+    return predictions
+
+
+def test_knn_matches_hand_computed_weighted_vote():
+    g = torch.Generator().manual_seed(0)
+    train, test = torch.randn(40, 5, generator=g), torch.randn(15, 5, generator=g)
+    train_y = torch.randint(0, 3, (40,), generator=g)
+    predictions = knn_by_hand(train, train_y, test, k=7, t=0.1)
+    test_y = torch.tensor(predictions)
+    test_y[:5] = (test_y[:5] + 1) % 3  # make exactly 5 of 15 wrong
+    assert knn_accuracy(train, train_y, test, test_y, k=7, temperature=0.1) == pytest.approx(10 / 15)
+
+
+def test_knn_weighting_can_beat_majority():
+    # 2 far neighbours of class 0 vs 1 very close neighbour of class 1, k = 3
+    train = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.05, 1.0]])
+    train_y = torch.tensor([1, 0, 0])
+    test = torch.tensor([[1.0, 0.02]])
+    assert knn_accuracy(train, train_y, test, torch.tensor([1]), k=3, temperature=0.1) == 1.0
+
+
+def test_linear_probe_separable_and_random_labels():
+    g = torch.Generator().manual_seed(0)
+    centres = torch.randn(4, 16, generator=g) * 3
+    y = torch.randint(0, 4, (400,), generator=g)
+    x = centres[y] + torch.randn(400, 16, generator=g)
+    assert linear_probe(x[:300], y[:300], x[300:], y[300:]) > 0.95
+    noise = torch.randn(400, 16, generator=g)
+    assert linear_probe(noise[:300], y[:300], noise[300:], y[300:]) < 0.45
+
+
+def test_extract_features_from_tensors_and_dataset_keeps_mode():
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 3), torch.nn.BatchNorm1d(3))
+    net.train()
+    images, labels = torch.randn(10, 3, 2, 2), torch.arange(10)
+    feats, labs = extract_features(net, (images, labels), batch_size=4)
+    assert feats.shape == (10, 3) and torch.equal(labs, labels) and net.training
+    dataset = torch.utils.data.TensorDataset(images, labels)
+    feats2, _ = extract_features(net, dataset, batch_size=3)
+    assert torch.allclose(feats, feats2, atol=1e-6)

@@ -1,0 +1,131 @@
+"""The training loop: exact resume, crash safety, divergence, and the CLI's user errors."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from ssl_course.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ssl_course.cli import main
+from ssl_course.train import TrainConfig, TrainingDiverged, lr_at, train
+
+TINY = dict(dataset="shapes", width=8, batch_size=32, train_subset=256, epochs=2, proj_hidden_dim=64,
+            proj_dim=32, progress=False, final_eval=False, log_every=2)
+
+
+@pytest.mark.parametrize("method", ["simsiam", "byol"])
+def test_resume_is_exact(tmp_path, method):
+    k = 6
+    straight = train(TrainConfig(method=method, out=str(tmp_path / "a"), max_steps=2 * k, **TINY))
+    train(TrainConfig(method=method, out=str(tmp_path / "b"), max_steps=k, **TINY))
+    resumed = train(TrainConfig(method=method, out=str(tmp_path / "b"), max_steps=2 * k, **TINY), resume=True)
+    assert resumed.steps == straight.steps == 2 * k
+    a, b = straight.method.state_dict(), resumed.method.state_dict()
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+    rows = [json.loads(line) for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, 2 * k + 1))
+
+
+def test_lr_schedule_warmup_and_cosine():
+    assert lr_at(0, 100, 10, 1.0) == pytest.approx(0.1)
+    assert lr_at(9, 100, 10, 1.0) == pytest.approx(1.0)
+    assert lr_at(55, 100, 10, 1.0) == pytest.approx(0.5)
+    assert lr_at(100, 100, 10, 1.0) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_checkpoint_is_atomic_and_safe(tmp_path):
+    path = tmp_path / "last.pt"
+    save_checkpoint({"step": 1}, path)
+    assert load_checkpoint(path)["step"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]  # no temporary left behind
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(path)
+    torch.save({"weights": torch.zeros(2)}, path)
+    with pytest.raises(CheckpointError, match="not an ssl_course checkpoint"):
+        load_checkpoint(path)
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    from ssl_course.methods.simsiam import SimSiam
+
+    calls = {"n": 0}
+    original = SimSiam.loss_fn
+
+    def poisoned(self, p, z):
+        calls["n"] += 1
+        loss = original(self, p, z)
+        return loss * float("nan") if calls["n"] > 10 else loss  # two loss terms per step: NaN from step 6
+
+    monkeypatch.setattr(SimSiam, "loss_fn", poisoned)
+    with pytest.raises(TrainingDiverged, match="at step 5.*last good checkpoint"):
+        train(TrainConfig(method="simsiam", out=str(tmp_path), checkpoint_every=2, **TINY))
+    assert load_checkpoint(tmp_path / "last.pt")["step"] == 4
+
+
+def test_existing_run_is_not_overwritten(tmp_path):
+    train(TrainConfig(method="simclr", out=str(tmp_path), max_steps=1, **TINY))
+    with pytest.raises(ValueError, match="already holds a run"):
+        train(TrainConfig(method="simclr", out=str(tmp_path), max_steps=1, **TINY))
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "ssl_course.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["train", "--method", "moco"], "invalid choice: 'moco'"),
+    (["train", "--method", "simsiam", "--dataset", "mnist"], "invalid choice: 'mnist'"),
+    (["train", "--method", "simsiam", "--batch-size", "1"], "BatchNorm"),
+    (["train", "--method", "simsiam", "--dataset", "cifar10", "--data-dir", "/nonexistent"], "cifar-10-batches-py"),
+    (["eval", "--checkpoint", "/nonexistent/last.pt"], "no checkpoint at"),
+    (["train", "--method", "byol", "--no-stop-grad"], "switch the EMA off"),
+])
+def test_cli_user_errors_exit_2_with_one_line(args, expected):
+    result = _cli(*args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and "Traceback" not in result.stderr
+
+
+def test_cli_train_json_then_eval(tmp_path):
+    out = tmp_path / "run"
+    result = _cli("train", "--method", "simclr", "--epochs", "1", "--max-steps", "3", "--batch-size", "64",
+                  "--width", "8", "--out", str(out), "--json", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"knn", "loss", "std_of_normalized", "effective_rank", "steps", "seconds"} <= summary.keys()
+    assert summary["steps"] == 3 and 0.0 <= summary["knn"] <= 1.0
+    result = _cli("eval", "--checkpoint", str(out / "last.pt"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["knn"] == pytest.approx(summary["knn"]) and 0.0 <= report["linear_probe"] <= 1.0
+
+
+def test_kill_9_mid_training_then_resume(tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--method", "simsiam", "--epochs", "3", "--batch-size", "64", "--width", "8",
+            "--checkpoint-every", "5", "--out", str(out), "--no-progress", "--json"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "ssl_course.cli", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "last.pt").exists():
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = load_checkpoint(out / "last.pt")["step"]
+    assert 5 <= killed_at < 3 * (10_000 // 64) and killed_at % 5 == 0
+    result = _cli(*args, "--resume", "--max-steps", str(killed_at + 5))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["steps"] == killed_at + 5
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in lines] == list(range(1, killed_at + 6))
