@@ -15,7 +15,6 @@ from ssl_course.methods import METHODS
 from ssl_course.predictors import PREDICTORS
 
 USER_ERRORS = (ValueError, FileNotFoundError, CheckpointError)
-ALL_PREDICTORS = PREDICTORS + ("directpred", "directcopy")
 
 
 class UserError(Exception):
@@ -54,7 +53,6 @@ def cmd_train(args) -> int:
         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, warmup_epochs=args.warmup_epochs,
         stop_gradient=False if args.no_stop_grad else None, predictor=args.predictor,
         predictor_lr_multiplier=args.predictor_lr_multiplier, ema=args.ema, temperature=args.temperature,
-        dp_rho=args.dp_rho, dp_eps=args.dp_eps, dp_freq=args.dp_freq,
         seed=args.seed, device=args.device, out=args.out, overwrite=args.overwrite,
         checkpoint_every=args.checkpoint_every, eval_every=args.eval_every, progress=not args.no_progress,
     )
@@ -96,13 +94,10 @@ def build_parser() -> Parser:
     tr.add_argument("--weight-decay", type=float, default=5e-4)
     tr.add_argument("--warmup-epochs", type=float, default=0.0)
     tr.add_argument("--no-stop-grad", action="store_true", help="let gradients flow into the target branch")
-    tr.add_argument("--predictor", default=None, choices=list(ALL_PREDICTORS), help="default: the method's own")
+    tr.add_argument("--predictor", default=None, choices=list(PREDICTORS), help="default: the method's own")
     tr.add_argument("--predictor-lr-multiplier", type=float, default=1.0)
     tr.add_argument("--ema", type=float, default=None, help="EMA momentum of the target (0: no target network)")
     tr.add_argument("--temperature", type=float, default=0.5, help="SimCLR temperature")
-    tr.add_argument("--dp-rho", type=float, default=0.3, help="DirectPred: F moving-average factor")
-    tr.add_argument("--dp-eps", type=float, default=0.1, help="DirectPred: eigenvalue boost")
-    tr.add_argument("--dp-freq", type=int, default=1, help="DirectPred: steps between predictor updates")
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     tr.add_argument("--out", default="runs/latest")

@@ -84,9 +84,6 @@ class TrainConfig:
     proj_dim: int = 128
     pred_hidden_dim: int | None = None
     temperature: float = 0.5
-    dp_rho: float = 0.3  # DirectPred / DirectCopy
-    dp_eps: float = 0.1
-    dp_freq: int = 1
     # bookkeeping
     seed: int = 0
     device: str = "auto"
@@ -103,14 +100,11 @@ class TrainConfig:
     compile: bool = False
 
     def method_config(self) -> MethodConfig:
-        options = {}
-        if self.predictor in ("directpred", "directcopy"):
-            options = {"rho": self.dp_rho, "eps": self.dp_eps, "freq": self.dp_freq}
         return MethodConfig(
             stop_gradient=self.stop_gradient, predictor=self.predictor,
             predictor_lr_multiplier=self.predictor_lr_multiplier, predictor_weight_decay=self.predictor_weight_decay,
             ema=self.ema, proj_hidden_dim=self.proj_hidden_dim, proj_dim=self.proj_dim,
-            pred_hidden_dim=self.pred_hidden_dim, temperature=self.temperature, predictor_options=options,
+            pred_hidden_dim=self.pred_hidden_dim, temperature=self.temperature,
         )
 
     def validate(self) -> None:
