@@ -18,8 +18,8 @@ from ssl_course.data import as_tensors, load_dataset
 from ssl_course.evaluation import extract_features, knn_accuracy
 from ssl_course.train import TrainConfig, build_from_config, train
 
-DEMO_CONFIG = dict(method="simclr", dataset="shapes", backbone="convnet", width=16, batch_size=128, lr=0.5,
-                   temperature=0.2, epochs=12)
+DEMO_CONFIG = dict(method="simclr", dataset="shapes", backbone="convnet", width=16, batch_size=128, lr=0.3,
+                   temperature=0.1, epochs=12)
 
 
 def pixel_knn(dataset: str = "shapes", k: int = 200) -> float:

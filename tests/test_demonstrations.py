@@ -16,10 +16,10 @@ def simsiam_runs():
 
 
 def test_simclr_learns_without_predictor():
-    config = TrainConfig(method="simclr", lr=0.5, temperature=0.2, out=None, **{**FAST, "epochs": 6})
+    config = TrainConfig(method="simclr", lr=0.3, temperature=0.1, out=None, **{**FAST, "epochs": 6})
     result = train(config)
     assert result.method.config.predictor == "none"
-    assert result.knn > random_init_knn(config) + 0.08
+    assert result.knn > random_init_knn(config) + 0.10  # measured 0.37 vs 0.24
 
 
 def test_simsiam_without_stop_gradient_collapses(simsiam_runs):
