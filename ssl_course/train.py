@@ -204,7 +204,7 @@ class TrainData:
                 images, labels = images[: config.train_subset], labels[: config.train_subset]
             self.images = images.to(device)
             self.labels = labels
-            self.test = tuple(t for t in as_tensors(test))
+            self.test = as_tensors(test)
             self.augment = BatchTwoViewAugment(self.size, spec.mean, spec.std).to(device)
             self.n = len(self.images)
         else:
@@ -404,8 +404,8 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                        last["effective_rank"], knn, out, collapsed)
 
 
-def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[SiameseMethod, TrainConfig]:
-    """Rebuild a trained method (in eval mode) and its config from a ``last.pt``."""
+def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[SiameseMethod, TrainConfig, int]:
+    """Rebuild a trained method (in eval mode), its config and its step count from a ``last.pt``."""
     checkpoint = load_checkpoint(checkpoint_path)
     try:
         config = TrainConfig(**checkpoint["config"])
@@ -413,14 +413,14 @@ def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[Siam
         method.load_state_dict(checkpoint["model"])
     except (TypeError, KeyError, RuntimeError) as err:
         raise CheckpointError(f"{checkpoint_path} does not hold a model of this version ({str(err).splitlines()[0][:120]})") from None
-    return method.to(pick_device(device)).eval(), config
+    return method.to(pick_device(device)).eval(), config, checkpoint["step"]
 
 
 def evaluate_checkpoint(checkpoint_path: str | Path, data_dir: str | None = None, device: str = "auto") -> dict:
     """kNN and linear-probe accuracy of a checkpoint's backbone on its dataset's train/test splits."""
     from ssl_course.evaluation import linear_probe
 
-    method, config = load_trained(checkpoint_path, device)
+    method, config, steps = load_trained(checkpoint_path, device)
     if data_dir is not None:
         config.data_dir = data_dir
     data = TrainData(config, pick_device(device))
@@ -431,5 +431,5 @@ def evaluate_checkpoint(checkpoint_path: str | Path, data_dir: str | None = None
         "knn": knn_accuracy(train_f, train_y, test_f, test_y, k=config.knn_k),
         "linear_probe": linear_probe(train_f, train_y, test_f, test_y),
         "method": config.method, "dataset": config.dataset,
-        "steps": load_checkpoint(checkpoint_path)["step"],
+        "steps": steps,
     }
