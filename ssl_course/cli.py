@@ -53,6 +53,7 @@ def cmd_train(args) -> int:
         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, warmup_epochs=args.warmup_epochs,
         stop_gradient=False if args.no_stop_grad else None, predictor=args.predictor,
         predictor_lr_multiplier=args.predictor_lr_multiplier, ema=args.ema, temperature=args.temperature,
+        dp_rho=args.dp_rho, dp_eps=args.dp_eps, dp_freq=args.dp_freq,
         seed=args.seed, device=args.device, out=args.out, overwrite=args.overwrite,
         checkpoint_every=args.checkpoint_every, eval_every=args.eval_every, progress=not args.no_progress,
     )
@@ -96,6 +97,9 @@ def build_parser() -> Parser:
     tr.add_argument("--no-stop-grad", action="store_true", help="let gradients flow into the target branch")
     tr.add_argument("--predictor", default=None, choices=list(PREDICTORS), help="default: the method's own")
     tr.add_argument("--predictor-lr-multiplier", type=float, default=1.0)
+    tr.add_argument("--dp-rho", type=float, default=0.3, help="DirectPred/DirectCopy: correlation running average")
+    tr.add_argument("--dp-eps", type=float, default=0.1, help="DirectPred/DirectCopy: eigenvalue boost")
+    tr.add_argument("--dp-freq", type=int, default=1, help="DirectPred/DirectCopy: set the weight every N steps")
     tr.add_argument("--ema", type=float, default=None, help="EMA momentum of the target (0: no target network)")
     tr.add_argument("--temperature", type=float, default=0.5, help="SimCLR temperature")
     tr.add_argument("--seed", type=int, default=0)

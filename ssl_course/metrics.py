@@ -10,6 +10,15 @@
   return mean_k c_k. About 0.5 for isotropic features (large d), 1 for rank one:
   higher means more collapsed.
 
+Eigen-alignment of a linear predictor W_p with the feature correlation F = E[z z^T]
+(Tian, Chen & Ganguli 2021, Fig. 2):
+
+* ``commutator_norm(F, W_p)`` = ||F W_p - W_p F||_F / (||F||_F ||W_p||_F): 0 when the two
+  matrices share eigenvectors; it decays while a linear predictor is learned.
+* ``eigen_alignment(F, W_p)``: for each eigenvector u_j of F (largest s_j first),
+  |u_j^T W_p u_j| / ||W_p u_j||, 1 when u_j is also an eigenvector of W_p.
+* ``eigen_pairs(F, W_p)``: the pairs (s_j, p_j = u_j^T W_p u_j), to draw p against sqrt(s).
+
 Example:
     >>> import torch
     >>> z = torch.randn(512, 64, generator=torch.Generator().manual_seed(0))
@@ -65,3 +74,43 @@ def singular_value_curve(features: torch.Tensor) -> torch.Tensor:
 def explained_variance_auc(features: torch.Tensor) -> float:
     """Li et al.'s collapse measure: the area under ``singular_value_curve`` (higher = more collapsed)."""
     return singular_value_curve(features).mean().item()
+
+
+def correlation(z: torch.Tensor) -> torch.Tensor:
+    """Uncentred correlation E[z z^T] of a (N, D) batch, float64 (DirectPred's F)."""
+    z = _as_2d(z)
+    return z.T @ z / z.shape[0]
+
+
+def _square(name: str, m: torch.Tensor) -> torch.Tensor:
+    m = torch.as_tensor(m).detach().double()
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {tuple(m.shape)}")
+    return m
+
+
+@torch.no_grad()
+def commutator_norm(F: torch.Tensor, W: torch.Tensor) -> float:
+    """||[F, W]||_F / (||F||_F ||W||_F), between 0 (aligned eigenvectors) and sqrt(2)."""
+    F, W = _square("F", F), _square("W", W.to(F.device) if torch.is_tensor(W) else W)
+    if F.shape != W.shape:
+        raise ValueError(f"F and W must have the same shape, got {tuple(F.shape)} and {tuple(W.shape)}")
+    scale = (F.norm() * W.norm()).clamp_min(1e-300)
+    return ((F @ W - W @ F).norm() / scale).item()
+
+
+@torch.no_grad()
+def eigen_pairs(F: torch.Tensor, W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Eigenvalues s_j of F (descending), the Rayleigh quotients p_j = u_j^T W u_j, and U."""
+    F, W = _square("F", F), _square("W", W)
+    s, u = torch.linalg.eigh((F + F.T) / 2)
+    s, u = s.flip(0), u.flip(1)
+    p = torch.einsum("ij,ik,kj->j", u, W, u)
+    return s, p, u
+
+
+@torch.no_grad()
+def eigen_alignment(F: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
+    """Per eigenvector u_j of F (descending s_j): |u_j^T W u_j| / ||W u_j|| in [0, 1]."""
+    _, p, u = eigen_pairs(F, W)
+    return p.abs() / (_square("W", W) @ u).norm(dim=0).clamp_min(1e-300)

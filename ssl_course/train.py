@@ -44,7 +44,7 @@ from ssl_course.checkpoint import CheckpointError, load_checkpoint, rng_state, s
 from ssl_course.data import ArrayDataset, as_tensors, dataset_spec, load_dataset
 from ssl_course.evaluation import extract_features, knn_accuracy
 from ssl_course.methods import METHODS, MethodConfig, SiameseMethod, build_method
-from ssl_course.metrics import effective_rank, std_of_normalized
+from ssl_course.metrics import commutator_norm, correlation, effective_rank, eigen_alignment, std_of_normalized
 from ssl_course.models import build_backbone
 
 # Fields that may differ when a run is resumed; everything else must match the checkpoint.
@@ -84,6 +84,9 @@ class TrainConfig:
     proj_dim: int = 128
     pred_hidden_dim: int | None = None
     temperature: float = 0.5
+    dp_rho: float = 0.3  # DirectPred/DirectCopy: running-average weight of the correlation
+    dp_eps: float = 0.1  # DirectPred/DirectCopy: added to every eigenvalue / the diagonal
+    dp_freq: int = 1  # DirectPred/DirectCopy: recompute the weight every N steps
     # bookkeeping
     seed: int = 0
     device: str = "auto"
@@ -105,6 +108,8 @@ class TrainConfig:
             predictor_lr_multiplier=self.predictor_lr_multiplier, predictor_weight_decay=self.predictor_weight_decay,
             ema=self.ema, proj_hidden_dim=self.proj_hidden_dim, proj_dim=self.proj_dim,
             pred_hidden_dim=self.pred_hidden_dim, temperature=self.temperature,
+            predictor_options=dict(rho=self.dp_rho, eps=self.dp_eps, freq=self.dp_freq)
+            if self.predictor in ("directpred", "directcopy") else {},
         )
 
     def validate(self) -> None:
@@ -374,6 +379,11 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                     z = output.z1.float()
                     row["std_of_normalized"] = std_of_normalized(z)
                     row["effective_rank"] = effective_rank(z)
+                    head = method.predictor_matrix()
+                    if head is not None:  # eigen-alignment of a linear head with F (Tian et al., Fig. 2)
+                        F = correlation(torch.cat([output.z1, output.z2]))
+                        row["commutator"] = commutator_norm(F, head)
+                        row["alignment"] = eigen_alignment(F, head)[:8].mean().item()
                     collapsed = row["std_of_normalized"] < 0.2 / math.sqrt(dim) or row["effective_rank"] <= 2.0
                     if collapsed and not collapse_warned and step > warmup_steps:
                         collapse_warned = True

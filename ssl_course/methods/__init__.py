@@ -1,5 +1,5 @@
 """Self-supervised methods, one file each, on one shared base (``methods.base``)."""
-from ssl_course.methods.base import EXTRA_PREDICTORS, MethodConfig, SiameseMethod, StepOutput
+from ssl_course.methods.base import MethodConfig, SiameseMethod, StepOutput
 from ssl_course.methods.byol import BYOL
 from ssl_course.methods.simclr import SimCLR
 from ssl_course.methods.simsiam import SimSiam
@@ -14,4 +14,4 @@ def build_method(name: str, backbone, config: MethodConfig | None = None) -> Sia
     return METHODS[name](backbone, config)
 
 
-__all__ = ["BYOL", "EXTRA_PREDICTORS", "METHODS", "MethodConfig", "SiameseMethod", "SimCLR", "SimSiam", "StepOutput", "build_method"]
+__all__ = ["BYOL", "METHODS", "MethodConfig", "SiameseMethod", "SimCLR", "SimSiam", "StepOutput", "build_method"]

@@ -40,7 +40,7 @@ class MethodConfig:
     proj_dim: int = 128
     pred_hidden_dim: int | None = None
     temperature: float = 0.5  # SimCLR only
-    predictor_options: dict = field(default_factory=dict)  # extra arguments of special heads
+    predictor_options: dict = field(default_factory=dict)  # DirectPred/DirectCopy: rho, eps, freq
 
 
 @dataclass
@@ -63,9 +63,8 @@ class SiameseMethod(nn.Module):
         for key in ("stop_gradient", "predictor", "ema"):
             if getattr(config, key) is None:
                 setattr(config, key, getattr(self.defaults, key))
-        if config.predictor not in PREDICTORS and config.predictor not in EXTRA_PREDICTORS:
-            valid = ", ".join(PREDICTORS + tuple(EXTRA_PREDICTORS))
-            raise ValueError(f"unknown predictor {config.predictor!r}; valid: {valid}")
+        if config.predictor not in PREDICTORS:
+            raise ValueError(f"unknown predictor {config.predictor!r}; valid: {', '.join(PREDICTORS)}")
         if not 0.0 <= config.ema < 1.0:
             raise ValueError(f"ema momentum must be in [0, 1), got {config.ema}")
         if config.ema > 0 and not config.stop_gradient:
@@ -73,10 +72,7 @@ class SiameseMethod(nn.Module):
         self.config = config
         self.backbone = backbone
         self.projector = self.build_projector(backbone.feature_dim, config)
-        if config.predictor in EXTRA_PREDICTORS:
-            self.predictor = EXTRA_PREDICTORS[config.predictor](config.proj_dim, **config.predictor_options)
-        else:
-            self.predictor = build_predictor(config.predictor, config.proj_dim, config.pred_hidden_dim)
+        self.predictor = build_predictor(config.predictor, config.proj_dim, config.pred_hidden_dim, **config.predictor_options)
         self.target: nn.Module | None = None
         if config.ema > 0:
             self.target = copy.deepcopy(nn.Sequential(self.backbone, self.projector))
@@ -104,6 +100,13 @@ class SiameseMethod(nn.Module):
             t1, t2 = z1, z2
         loss = 0.5 * (self.loss_fn(p1, t2) + self.loss_fn(p2, t1))
         return StepOutput(loss, z1.detach(), z2.detach())
+
+    def predictor_matrix(self) -> torch.Tensor | None:
+        """The d x d matrix of a linear head (linear, identity_offdiag, directpred/copy), else None."""
+        weight = getattr(self.predictor, "weight", None)
+        if torch.is_tensor(weight) and weight.ndim == 2 and weight.shape[0] == weight.shape[1]:
+            return weight.detach()
+        return None
 
     def parameter_groups(self, weight_decay: float) -> list[dict]:
         """Encoder and predictor as separate optimiser groups (``lr_scale`` multiplies the base lr)."""
@@ -134,6 +137,3 @@ class SiameseMethod(nn.Module):
         if callable(update):
             update(torch.cat([output.z1, output.z2]).float())
 
-
-# Predictors that need more than a dimension (DirectPred, DirectCopy) register here.
-EXTRA_PREDICTORS: dict[str, Callable[..., nn.Module]] = {}
