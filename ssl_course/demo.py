@@ -14,8 +14,8 @@ from pathlib import Path
 
 import torch
 
-from ssl_course.data import as_tensors, load_dataset
-from ssl_course.evaluation import extract_features, knn_accuracy
+from ssl_course.data import dataset_tensors
+from ssl_course.evaluation import evaluate_backbone, knn_accuracy
 from ssl_course.train import TrainConfig, build_from_config, train
 
 DEMO_CONFIG = dict(method="simclr", dataset="shapes", backbone="convnet", width=16, batch_size=128, lr=0.3,
@@ -24,8 +24,7 @@ DEMO_CONFIG = dict(method="simclr", dataset="shapes", backbone="convnet", width=
 
 def pixel_knn(dataset: str = "shapes", k: int = 200) -> float:
     """kNN accuracy on raw pixels (cosine similarity of flattened images)."""
-    train_x, train_y = as_tensors(load_dataset(dataset, "train"))
-    test_x, test_y = as_tensors(load_dataset(dataset, "test"))
+    (train_x, train_y), (test_x, test_y) = dataset_tensors(dataset)
     return knn_accuracy(train_x.flatten(1).float(), train_y, test_x.flatten(1).float(), test_y, k=k)
 
 
@@ -33,11 +32,7 @@ def random_init_knn(config: TrainConfig, k: int = 200) -> float:
     """kNN accuracy of the same backbone, untrained (seeded)."""
     torch.manual_seed(config.seed)
     backbone = build_from_config(config, 32).backbone
-    train_x, train_y = as_tensors(load_dataset(config.dataset, "train"))
-    test_x, test_y = as_tensors(load_dataset(config.dataset, "test"))
-    f_train, _ = extract_features(backbone, (train_x, train_y))
-    f_test, _ = extract_features(backbone, (test_x, test_y))
-    return knn_accuracy(f_train, train_y, f_test, test_y, k=k)
+    return evaluate_backbone(backbone, *dataset_tensors(config.dataset), k=k)["knn"]
 
 
 def plot_demo(history: list[dict], accuracies: dict[str, float], path: Path) -> Path:

@@ -97,3 +97,16 @@ def linear_probe(
     with torch.no_grad():
         predictions = classifier(test).argmax(1)
     return (predictions == torch.as_tensor(test_labels)).float().mean().item()
+
+
+def evaluate_backbone(backbone: torch.nn.Module, train_set, test_set, k: int = 200, probe: bool = False, device=None) -> dict:
+    """Frozen-feature scores of ``backbone``: ``{"knn": ...}`` and, with ``probe``, ``"linear_probe"``.
+
+    ``train_set``/``test_set``: anything ``extract_features`` takes (an (images, labels) pair, a Dataset).
+    """
+    train_f, train_y = extract_features(backbone, train_set, device=device)
+    test_f, test_y = extract_features(backbone, test_set, device=device)
+    scores = {"knn": knn_accuracy(train_f, train_y, test_f, test_y, k=k)}
+    if probe:
+        scores["linear_probe"] = linear_probe(train_f, train_y, test_f, test_y)
+    return scores

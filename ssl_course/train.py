@@ -42,7 +42,7 @@ from tqdm.auto import tqdm
 from ssl_course.augment import BatchTwoViewAugment, eval_transform, two_view_transform
 from ssl_course.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ssl_course.data import ArrayDataset, as_tensors, dataset_spec, load_dataset
-from ssl_course.evaluation import extract_features, knn_accuracy
+from ssl_course.evaluation import evaluate_backbone
 from ssl_course.methods import METHODS, MethodConfig, SiameseMethod, build_method
 from ssl_course.metrics import commutator_norm, correlation, effective_rank, eigen_alignment, std_of_normalized
 from ssl_course.models import build_backbone
@@ -240,7 +240,8 @@ class TrainData:
     def eval_sets(self, subset: int | None):
         """(train, test) evaluation data: tensor pairs or datasets, optionally a seeded subset."""
         if self.in_memory:
-            images, labels = self.images.cpu(), self.labels
+            labelled = self.labels >= 0  # STL-10's unlabeled images carry -1
+            images, labels = self.images.cpu()[labelled], self.labels[labelled]
             test_images, test_labels = self.test
             if subset:
                 images, labels = images[:subset], labels[:subset]
@@ -255,10 +256,7 @@ class TrainData:
 
 
 def evaluate_knn(method: SiameseMethod, data: TrainData, subset: int | None, k: int) -> float:
-    train_set, test_set = data.eval_sets(subset)
-    train_f, train_y = extract_features(method.backbone, train_set, device=data.device)
-    test_f, test_y = extract_features(method.backbone, test_set, device=data.device)
-    return knn_accuracy(train_f, train_y, test_f, test_y, k=k)
+    return evaluate_backbone(method.backbone, *data.eval_sets(subset), k=k, device=data.device)["knn"]
 
 
 def _say(message: str) -> None:
@@ -428,18 +426,9 @@ def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[Siam
 
 def evaluate_checkpoint(checkpoint_path: str | Path, data_dir: str | None = None, device: str = "auto") -> dict:
     """kNN and linear-probe accuracy of a checkpoint's backbone on its dataset's train/test splits."""
-    from ssl_course.evaluation import linear_probe
-
     method, config, steps = load_trained(checkpoint_path, device)
     if data_dir is not None:
         config.data_dir = data_dir
     data = TrainData(config, pick_device(device))
-    train_set, test_set = data.eval_sets(None)
-    train_f, train_y = extract_features(method.backbone, train_set, device=data.device)
-    test_f, test_y = extract_features(method.backbone, test_set, device=data.device)
-    return {
-        "knn": knn_accuracy(train_f, train_y, test_f, test_y, k=config.knn_k),
-        "linear_probe": linear_probe(train_f, train_y, test_f, test_y),
-        "method": config.method, "dataset": config.dataset,
-        "steps": steps,
-    }
+    scores = evaluate_backbone(method.backbone, *data.eval_sets(None), k=config.knn_k, probe=True, device=data.device)
+    return {**scores, "method": config.method, "dataset": config.dataset, "steps": steps}

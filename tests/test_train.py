@@ -129,3 +129,13 @@ def test_kill_9_mid_training_then_resume(tmp_path):
     assert json.loads(result.stdout.strip().splitlines()[-1])["steps"] == killed_at + 5
     lines = (out / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["step"] for line in lines] == list(range(1, killed_at + 6))
+
+
+def test_stl10_trains_on_unlabeled_and_evaluates_on_labelled_images(tmp_path):
+    from fake_data import write_stl10
+
+    write_stl10(tmp_path)  # 3 train, 3 test, 3 unlabeled images (label -1)
+    result = train(TrainConfig(method="byol", dataset="stl10", data_dir=str(tmp_path), batch_size=6, width=8, epochs=1,
+                               out=None, progress=False, knn_k=2))
+    assert result.steps == 1  # 6 train+unlabeled images, one batch
+    assert result.knn in (0.0, 1 / 3, 2 / 3, 1.0)  # 3 labelled test images

@@ -53,6 +53,7 @@ class DatasetSpec:
     train_split: str = "train"
     test_split: str = "test"
     builtin: bool = False
+    labelled_split: str = "train"  # the training images with labels: kNN / linear-probe fitting
 
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -170,3 +171,10 @@ def as_tensors(dataset: Dataset, size: int | None = None) -> tuple[torch.Tensor,
         images.append(TF.resize(TF.center_crop(image, min(image.shape[-2:])), [size, size], antialias=True))
         labels.append(label)
     return torch.stack(images), torch.as_tensor(labels, dtype=torch.long)
+
+
+def dataset_tensors(name: str = "shapes", root: str | None = None):
+    """``((train images, labels), (test images, labels))`` of an in-memory dataset as uint8/long tensors."""
+    spec = dataset_spec(name)
+    return (as_tensors(load_dataset(name, spec.labelled_split, root=root)),
+            as_tensors(load_dataset(name, spec.test_split, root=root)))
