@@ -74,6 +74,8 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     warmup_epochs: float = 0.0
+    chunks: int = 1  # > 1: continual learning over consecutive chunks of the training set (see epoch_order)
+    chunk_epochs: int = 1  # epochs on each chunk before the next one
     # method switches (None: the method's default)
     stop_gradient: bool | None = None
     predictor: str | None = None
@@ -121,7 +123,7 @@ class TrainConfig:
                 f"batch size must be >= 2 (got {self.batch_size}): BatchNorm needs more than one sample "
                 "and the losses compare pairs within a batch"
             )
-        for name in ("epochs", "checkpoint_every", "log_every"):
+        for name in ("epochs", "checkpoint_every", "log_every", "chunks", "chunk_epochs"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.lr <= 0:
@@ -171,16 +173,23 @@ def lr_at(step: int, total_steps: int, warmup_steps: int, peak: float) -> float:
     return peak * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
-def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
-    """The data order of one epoch: a function of (seed, epoch) only, so resuming needs just the step."""
-    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+def epoch_order(n: int, seed: int, epoch: int, chunks: int = 1, chunk_epochs: int = 1) -> torch.Tensor:
+    """The data order of one epoch: a function of (seed, epoch) only, so resuming needs just the step.
+
+    With ``chunks`` > 1 the data is a stream of consecutive chunks: an epoch is one pass over
+    chunk ``(epoch // chunk_epochs) % chunks`` (continual learning: each chunk for
+    ``chunk_epochs`` epochs, then the next; Li, Efros & Pathak 2022).
+    """
+    size = n // chunks
+    chunk = (epoch // chunk_epochs) % chunks
+    return chunk * size + torch.randperm(size, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 
 class EpochBatchSampler(Sampler):
-    """Batches of one epoch in ``epoch_order``, starting at batch ``start`` (for resuming)."""
+    """Batches of one epoch's ``order``, starting at batch ``start`` (for resuming)."""
 
-    def __init__(self, n: int, batch_size: int, seed: int, epoch: int, start: int = 0):
-        self.order = epoch_order(n, seed, epoch)
+    def __init__(self, order: torch.Tensor, batch_size: int, start: int = 0):
+        self.order = order
         self.batch_size, self.start = batch_size, start
 
     def __len__(self) -> int:
@@ -220,18 +229,23 @@ class TrainData:
             self.n = len(train)
         if self.n < config.batch_size:
             raise ValueError(f"batch size {config.batch_size} exceeds the {self.n} training images")
-        self.steps_per_epoch = self.n // config.batch_size
+        if not 1 <= config.chunks <= self.n // config.batch_size:
+            raise ValueError(f"chunks must be between 1 and {self.n // config.batch_size} (one batch each), got {config.chunks}")
+        self.steps_per_epoch = (self.n // config.chunks) // config.batch_size
+
+    def order(self, epoch: int) -> torch.Tensor:
+        return epoch_order(self.n, self.config.seed, epoch, self.config.chunks, self.config.chunk_epochs)
 
     def views(self, epoch: int, start_batch: int):
         """Yield (view1, view2) for the batches of ``epoch`` from ``start_batch`` on."""
         cfg = self.config
         if self.in_memory:
-            order = epoch_order(self.n, cfg.seed, epoch)
+            order = self.order(epoch)
             for b in range(start_batch, self.steps_per_epoch):
                 idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size].to(self.images.device)
                 yield self.augment(self.images[idx])
         else:
-            sampler = EpochBatchSampler(self.n, cfg.batch_size, cfg.seed, epoch, start_batch)
+            sampler = EpochBatchSampler(self.order(epoch), cfg.batch_size, start_batch)
             loader = DataLoader(self.train_dataset, batch_sampler=sampler, num_workers=cfg.num_workers,
                                 pin_memory=self.device.type == "cuda", persistent_workers=False)
             for (v1, v2), _ in loader:

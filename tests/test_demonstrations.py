@@ -40,3 +40,24 @@ def test_byol_with_ema_keeps_a_full_representation_and_lowers_its_loss():
     first = sum(h["loss"] for h in result.history[:20]) / 20
     assert result.loss < first - 0.3
     assert result.effective_rank > 10 and not result.collapsed
+
+
+def test_learned_linear_predictor_aligns_with_the_feature_correlation():
+    """Tian et al., Fig. 2: [F, W_p] shrinks and W_p's eigenvectors become F's (measured 0.19 -> 0.12, 0.68 -> 0.96)."""
+    result = train(TrainConfig(method="simsiam", lr=0.1, max_steps=450, predictor="linear", predictor_lr_multiplier=10,
+                               out=None, log_every=25, final_eval=False, **{**FAST, "epochs": 16}))
+    rows = [h for h in result.history if "commutator" in h]
+    early_peak = max(h["commutator"] for h in rows[:4])
+    late = sum(h["commutator"] for h in rows[-4:]) / 4
+    assert late < 0.8 * early_peak
+    assert rows[0]["alignment"] < 0.8 and rows[-1]["alignment"] > 0.9
+
+
+def test_directpred_does_not_collapse_and_matches_the_learned_linear_predictor():
+    direct = train(TrainConfig(method="simsiam", lr=0.1, max_steps=250, predictor="directpred", out=None, **FAST))
+    linear = train(TrainConfig(method="simsiam", lr=0.1, max_steps=250, predictor="linear", predictor_lr_multiplier=10,
+                               out=None, **FAST))
+    assert direct.effective_rank > 10 and not direct.collapsed  # measured 30.5 (linear 20.5)
+    assert direct.knn > linear.knn - 0.03  # measured 0.229 vs 0.233
+    rows = [h for h in direct.history if "commutator" in h]
+    assert max(h["commutator"] for h in rows) < 0.03 and min(h["alignment"] for h in rows) > 0.99  # set, not learned
