@@ -1,0 +1,294 @@
+"""Checkers for the notebooks' exercises: ``check_<name>(student_function)``.
+
+Each checker runs the learner's function and the package's reference on seeded random
+inputs. It prints a short pass message, or raises ``ExerciseError`` with a hint naming the
+likely mistake (shape wrong, temperature not applied, stop-gradient forgotten, ...).
+
+    >>> from ssl_course.losses import info_nce
+    >>> check_info_nce(info_nce)
+    info_nce: correct. Well done!
+    True
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ssl_course import losses, metrics
+from ssl_course.theory import linear
+
+
+class ExerciseError(AssertionError):
+    """A learner's answer is wrong; the message says how."""
+
+
+def _passed(name: str) -> bool:
+    print(f"{name}: correct. Well done!")
+    return True
+
+
+def _call(name: str, fn: Callable, *args):
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise ExerciseError(f"{name}: not implemented yet: replace `raise NotImplementedError()` with your code") from None
+
+
+def _close(answer, expected, tol: float = 1e-5) -> bool:
+    answer = torch.as_tensor(np.asarray(answer.detach() if torch.is_tensor(answer) else answer, dtype=np.float64))
+    expected = torch.as_tensor(np.asarray(expected.detach() if torch.is_tensor(expected) else expected, dtype=np.float64))
+    return answer.shape == expected.shape and torch.allclose(answer, expected, rtol=tol, atol=tol)
+
+
+def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> None:
+    """Raise with the hint of the first known mistake the answer matches, or a generic one."""
+    if _close(answer, expected):
+        return
+    a = torch.as_tensor(np.asarray(answer.detach() if torch.is_tensor(answer) else answer, dtype=np.float64))
+    e = torch.as_tensor(np.asarray(expected.detach() if torch.is_tensor(expected) else expected, dtype=np.float64))
+    if a.shape != e.shape:
+        raise ExerciseError(f"{name}: wrong shape: got {tuple(a.shape)}, expected {tuple(e.shape)}")
+    for hint, wrong in wrong_answers.items():
+        if _close(answer, wrong):
+            raise ExerciseError(f"{name}: {hint}")
+    raise ExerciseError(f"{name}: wrong values (expected {e.flatten()[:4].tolist()}..., got {a.flatten()[:4].tolist()}...)")
+
+
+# 01 contrastive learning ------------------------------------------------------------------
+
+def check_similarity_matrix(fn: Callable) -> bool:
+    """``fn(z)`` -> the (N, N) matrix of cosine similarities of the rows of z."""
+    z = torch.randn(6, 5, generator=torch.Generator().manual_seed(0)) * 3
+    expected = F.normalize(z, dim=1) @ F.normalize(z, dim=1).T
+    _diagnose("similarity_matrix", _call("similarity_matrix", fn, z), expected, {
+        "rows are not L2-normalised: divide each row by its norm before the dot products": z @ z.T,
+        "normalised the columns instead of the rows (dim=1)": F.normalize(z, dim=0) @ F.normalize(z, dim=0).T,
+    })
+    return _passed("similarity_matrix")
+
+
+def check_info_nce(fn: Callable) -> bool:
+    """``fn(z1, z2, temperature)`` -> SimCLR's NT-Xent loss over all 2N anchors."""
+    g = torch.Generator().manual_seed(1)
+    z1, z2, t = torch.randn(8, 4, generator=g), torch.randn(8, 4, generator=g), 0.3
+    expected = losses.info_nce(z1, z2, t)
+
+    def unmasked(a, b, temperature):
+        z = F.normalize(torch.cat([a, b]), dim=1)
+        n = a.shape[0]
+        return F.cross_entropy(z @ z.T / temperature, torch.cat([torch.arange(n, 2 * n), torch.arange(n)]))
+
+    def one_direction(a, b, temperature):
+        logits = F.normalize(a, dim=1) @ F.normalize(b, dim=1).T / temperature
+        return F.cross_entropy(logits, torch.arange(a.shape[0]))
+
+    _diagnose("info_nce", _call("info_nce", fn, z1, z2, t), expected, {
+        "the temperature is not applied: divide the similarities by it": losses.info_nce(z1, z2, 1.0),
+        "a sample's similarity with itself is counted as a negative: mask the diagonal with -inf": unmasked(z1, z2, t),
+        "only N anchors from view 1 against view 2; use all 2N (each view is the other's positive)":
+            one_direction(z1, z2, t),
+        "the embeddings are not L2-normalised": F.cross_entropy(
+            (torch.cat([z1, z2]) @ torch.cat([z1, z2]).T / t).fill_diagonal_(float("-inf")),
+            torch.cat([torch.arange(8, 16), torch.arange(8)])),
+    })
+    return _passed("info_nce")
+
+
+# 02 BYOL ----------------------------------------------------------------------------------
+
+def check_ema_update(fn: Callable) -> bool:
+    """``fn(target_params, online_params, m)`` updates the target in place: t <- m t + (1 - m) o."""
+    g = torch.Generator().manual_seed(2)
+    online = [torch.randn(3, 2, generator=g), torch.randn(4, generator=g)]
+    target = [torch.randn(3, 2, generator=g), torch.randn(4, generator=g)]
+    before_online = [p.clone() for p in online]
+    before_target = [p.clone() for p in target]
+    m = 0.9
+    _call("ema_update", fn, target, online, m)
+    if not all(torch.equal(a, b) for a, b in zip(online, before_online)):
+        raise ExerciseError("ema_update: the online parameters changed; only the target moves (it follows the online net)")
+    if all(torch.equal(a, b) for a, b in zip(target, before_target)):
+        raise ExerciseError("ema_update: the target did not change: update its tensors in place (e.g. t.mul_(m).add_(...))")
+    expected = [m * t + (1 - m) * o for t, o in zip(before_target, before_online)]
+    swapped = [(1 - m) * t + m * o for t, o in zip(before_target, before_online)]
+    for got, want, wrong in zip(target, expected, swapped):
+        _diagnose("ema_update", got, want, {"m and 1 - m are swapped: the target keeps a fraction m of itself": wrong})
+    return _passed("ema_update")
+
+
+def check_byol_momentum(fn: Callable) -> bool:
+    """``fn(step, total_steps, base)`` -> BYOL's m = 1 - (1 - base)(cos(pi step / total) + 1) / 2."""
+    steps, total, base = [0, 25, 50, 75, 100], 100, 0.99
+    answer = [_call("byol_momentum", fn, s, total, base) for s in steps]
+    expected = [1 - (1 - base) * (math.cos(math.pi * s / total) + 1) / 2 for s in steps]
+    _diagnose("byol_momentum", answer, expected, {
+        "the schedule runs backwards: m starts at base and rises to 1 at the end": expected[::-1],
+        "m stays constant: it should follow a cosine from base up to 1": [base] * len(steps),
+        "a linear ramp, not the cosine schedule": [base + (1 - base) * s / total for s in steps],
+    })
+    return _passed("byol_momentum")
+
+
+# 03 SimSiam -------------------------------------------------------------------------------
+
+def check_simsiam_loss(fn: Callable) -> bool:
+    """``fn(p1, p2, z1, z2)`` -> D(p1, sg(z2)) / 2 + D(p2, sg(z1)) / 2 with D the negative cosine."""
+    g = torch.Generator().manual_seed(3)
+    p1, p2, z1, z2 = (torch.randn(6, 5, generator=g, requires_grad=True) for _ in range(4))
+    answer = _call("simsiam_loss", fn, p1, p2, z1, z2)
+    expected = (losses.negative_cosine(p1, z2) + losses.negative_cosine(p2, z1)) / 2
+    _diagnose("simsiam_loss", answer, expected, {
+        "the sign is flipped: SimSiam minimises the *negative* cosine": -expected,
+        "only one view order: average D(p1, z2) and D(p2, z1)": losses.negative_cosine(p1, z2),
+        "summed the two terms: SimSiam averages them (divide by 2)": 2 * expected,
+    })
+    answer.backward()
+    if z1.grad is not None and z1.grad.abs().sum() > 0:
+        raise ExerciseError("simsiam_loss: gradient flows into z: forgot the stop-gradient (z.detach())")
+    if p1.grad is None or p1.grad.abs().sum() == 0:
+        raise ExerciseError("simsiam_loss: no gradient reaches p: detach the targets z, not the predictions p")
+    return _passed("simsiam_loss")
+
+
+def check_std_of_normalized(fn: Callable) -> bool:
+    """``fn(z)`` -> mean over dimensions of the batch std of the L2-normalised rows."""
+    z = torch.randn(64, 8, generator=torch.Generator().manual_seed(4)) * 5 + 1
+    _diagnose("std_of_normalized", _call("std_of_normalized", fn, z), metrics.std_of_normalized(z), {
+        "rows are not L2-normalised first": z.std(dim=0).mean().item(),
+        "std taken across dimensions instead of across the batch":
+            F.normalize(z, dim=1).std(dim=1).mean().item(),
+    })
+    return _passed("std_of_normalized")
+
+
+# 04 linear-network theory -----------------------------------------------------------------
+
+def check_fixed_points(fn: Callable) -> bool:
+    """``fn(tau, sigma2, eta)`` -> (p_minus, p_plus), or None when no fixed point exists."""
+    for tau, sigma2, eta in [(1.0, 0.5, 0.05), (2.0, 0.1, 0.3)]:
+        expected = linear.fixed_points(tau, sigma2, eta)
+        answer = _call("fixed_points", fn, tau, sigma2, eta)
+        if answer is None:
+            raise ExerciseError(f"fixed_points: returned None for tau={tau}, sigma2={sigma2}, eta={eta}, below threshold")
+        disc = math.sqrt(tau**2 - 4 * eta)
+        _diagnose("fixed_points", answer, expected, {
+            "returned (p_plus, p_minus): put the smaller root first": expected[::-1],
+            "forgot the factor (1 + sigma2)": ((tau - disc) / 2, (tau + disc) / 2),
+        })
+    if _call("fixed_points", fn, 1.0, 0.5, 0.2) is not None:
+        raise ExerciseError("fixed_points: eta = 0.2 is above tau^2 / (4 (1 + sigma2)): no real root, return None")
+    return _passed("fixed_points")
+
+
+def check_mode_velocity(fn: Callable) -> bool:
+    """``fn(p, s, tau, sigma2, eta, alpha_p)`` -> (dp/dt, ds/dt) of one eigenmode."""
+    args = (0.3, 0.5, 1.0, 0.5, 0.05, 2.0)
+    expected = linear.mode_velocity(*args)
+    p, s, tau, sigma2, eta, alpha_p = args
+    gap = tau - (1 + sigma2) * p
+    _diagnose("mode_velocity", _call("mode_velocity", fn, *args), expected, {
+        "dp/dt misses the predictor's relative learning rate alpha_p": (s * gap - eta * p, expected[1]),
+        "ds/dt: the weight decay on s is 2 eta s (s is a squared singular value)": (expected[0], 2 * p * s * gap - eta * s),
+        "ds/dt: the growth term is 2 p s [tau - (1 + sigma2) p]": (expected[0], p * s * gap - 2 * eta * s),
+    })
+    return _passed("mode_velocity")
+
+
+# 05 Wen & Li ------------------------------------------------------------------------------
+
+def check_offdiag_head(fn: Callable) -> bool:
+    """``fn(A)`` -> E = I + A with A's diagonal ignored (the diagonal stays frozen at 1)."""
+    A = torch.randn(3, 3, generator=torch.Generator().manual_seed(5))
+    expected = torch.eye(3) + A * (1 - torch.eye(3))
+    _diagnose("offdiag_head", _call("offdiag_head", fn, A), expected, {
+        "the diagonal is trainable too: mask it out so that E_ii = 1": torch.eye(3) + A,
+        "forgot the identity: E = I + off-diagonal part": A * (1 - torch.eye(3)),
+    })
+    return _passed("offdiag_head")
+
+
+def check_batchnorm_no_affine(fn: Callable) -> bool:
+    """``fn(x)`` -> (x - batch mean) / batch std, per output neuron (columns), no scale or shift."""
+    x = torch.randn(32, 3, generator=torch.Generator().manual_seed(6)) * 4 + 2
+    expected = (x - x.mean(0)) / x.std(0)
+    answer = _call("batchnorm_no_affine", fn, x)
+    if not _close(answer, (x - x.mean(0)) / x.std(0, unbiased=False)):  # either std estimate is fine
+        _diagnose("batchnorm_no_affine", answer, expected, {
+            "normalised each sample (row) instead of each neuron over the batch (columns, dim=0)":
+                (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True),
+            "only centred: also divide by the batch std": x - x.mean(0),
+        })
+    return _passed("batchnorm_no_affine")
+
+
+# 06 DirectPred ----------------------------------------------------------------------------
+
+def check_correlation_update(fn: Callable) -> bool:
+    """``fn(F_hat, z, rho)`` -> rho F_hat + (1 - rho) z^T z / N (uncentred)."""
+    g = torch.Generator().manual_seed(7)
+    F_hat, z, rho = torch.eye(4) * 0.5, torch.randn(16, 4, generator=g) + 1, 0.3
+    current = z.T @ z / z.shape[0]
+    centred = (z - z.mean(0)).T @ (z - z.mean(0)) / z.shape[0]
+    _diagnose("correlation_update", _call("correlation_update", fn, F_hat, z, rho), rho * F_hat + (1 - rho) * current, {
+        "rho and 1 - rho are swapped: rho weighs the running average": (1 - rho) * F_hat + rho * current,
+        "the batch was mean-centred: DirectPred uses the uncentred correlation E[z z^T]": rho * F_hat + (1 - rho) * centred,
+        "z z^T is (N, N); the correlation is z^T z / N, (D, D)": rho * F_hat + (1 - rho) * z.T @ z,
+    })
+    return _passed("correlation_update")
+
+
+def check_directpred_weight(fn: Callable) -> bool:
+    """``fn(F, eps)`` -> W_p = U diag(sqrt(s / s_max) + eps) U^T from F = U diag(s) U^T."""
+    g = torch.Generator().manual_seed(8)
+    m = torch.randn(5, 5, generator=g, dtype=torch.float64)
+    F_, eps = m @ m.T, 0.1
+    s, U = torch.linalg.eigh(F_)
+    s = s.clamp_min(0)
+
+    def weight(p):
+        return U @ torch.diag(p) @ U.T
+
+    _diagnose("directpred_weight", _call("directpred_weight", fn, F_, eps), weight((s / s.max()).sqrt() + eps), {
+        "forgot the square root: p_j = sqrt(s_j / s_max) + eps": weight(s / s.max() + eps),
+        "not normalised by the largest eigenvalue": weight(s.sqrt() + eps),
+        "eps is missing": weight((s / s.max()).sqrt()),
+        "U^T diag(p) U: the eigenvectors are the columns of U, so W_p = U diag(p) U^T":
+            U.T @ torch.diag((s / s.max()).sqrt() + eps) @ U,
+    })
+    return _passed("directpred_weight")
+
+
+# 07 dimensional collapse ------------------------------------------------------------------
+
+def check_explained_variance_auc(fn: Callable) -> bool:
+    """``fn(features)`` -> mean of the cumulative curve of singular values of the centred features."""
+    g = torch.Generator().manual_seed(9)
+    x = torch.randn(100, 6, generator=g) @ torch.diag(torch.tensor([4.0, 2, 1, 0.5, 0.2, 0.1])) + 3
+    s = torch.linalg.svdvals(x - x.mean(0))
+    _diagnose("explained_variance_auc", _call("explained_variance_auc", fn, x), metrics.explained_variance_auc(x), {
+        "the features were not mean-centred": (torch.cumsum(torch.linalg.svdvals(x), 0)
+                                               / torch.linalg.svdvals(x).sum()).mean().item(),
+        "used squared singular values (variances); Li et al. use the singular values":
+            (torch.cumsum(s**2, 0) / (s**2).sum()).mean().item(),
+    })
+    return _passed("explained_variance_auc")
+
+
+def check_effective_rank(fn: Callable) -> bool:
+    """``fn(z)`` -> exp(entropy of the singular values normalised to sum 1), uncentred."""
+    z = torch.randn(50, 6, generator=torch.Generator().manual_seed(10)) @ torch.diag(torch.tensor([3.0, 2, 1, 1, .5, .1]))
+    s = torch.linalg.svdvals(z)
+    p2 = s**2 / (s**2).sum()
+    _diagnose("effective_rank", _call("effective_rank", fn, z), metrics.effective_rank(z), {
+        "returned the entropy: the effective rank is its exponential":
+            -(s / s.sum() * (s / s.sum()).log()).sum().item(),
+        "normalised the squared singular values; use s / sum(s)": torch.exp(-(p2 * p2.log()).sum()).item(),
+    })
+    return _passed("effective_rank")
+
+
+CHECKERS = {name[len("check_"):]: fn for name, fn in sorted(globals().items()) if name.startswith("check_")}

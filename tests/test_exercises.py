@@ -1,0 +1,82 @@
+"""Every checker accepts the reference answer and rejects plausible wrong ones with the right hint."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from ssl_course import exercises as ex
+from ssl_course import losses, metrics
+from ssl_course.theory import linear
+
+
+def ema_reference(target, online, m):
+    torch._foreach_mul_(target, m)
+    torch._foreach_add_(target, online, alpha=1 - m)
+
+
+def ema_swapped(target, online, m):
+    for t, o in zip(target, online):
+        t.mul_(1 - m).add_(o, alpha=m)
+
+
+def directpred_reference(F_, eps):
+    s, U = torch.linalg.eigh(F_)
+    s = s.clamp_min(0)
+    return U @ torch.diag((s / s.max()).sqrt() + eps) @ U.T
+
+
+def not_implemented(*args):
+    raise NotImplementedError()
+
+
+CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint it must get)])
+    "similarity_matrix": (lambda z: F.normalize(z, dim=1) @ F.normalize(z, dim=1).T,
+                          [(lambda z: z @ z.T, "not L2-normalised"), (lambda z: z[:3] @ z.T, "wrong shape")]),
+    "info_nce": (losses.info_nce, [(lambda a, b, t: losses.info_nce(a, b, 1.0), "temperature"),
+                                   (lambda a, b, t: F.cross_entropy(F.normalize(a, dim=1) @ F.normalize(b, dim=1).T / t,
+                                                                    torch.arange(len(a))), "2N")]),
+    "ema_update": (ema_reference, [(ema_swapped, "swapped"), (lambda t, o, m: None, "did not change")]),
+    "byol_momentum": (lambda s, n, b: 1 - (1 - b) * (math.cos(math.pi * s / n) + 1) / 2,
+                      [(lambda s, n, b: b, "constant"), (lambda s, n, b: b + (1 - b) * s / n, "linear")]),
+    "simsiam_loss": (lambda p1, p2, z1, z2: (losses.negative_cosine(p1, z2.detach())
+                                            + losses.negative_cosine(p2, z1.detach())) / 2,
+                     [(lambda p1, p2, z1, z2: (losses.negative_cosine(p1, z2) + losses.negative_cosine(p2, z1)) / 2,
+                       "stop-gradient"),
+                      (lambda p1, p2, z1, z2: losses.negative_cosine(p1, z2.detach()), "one view order")]),
+    "std_of_normalized": (metrics.std_of_normalized, [(lambda z: z.std(0).mean().item(), "normalised")]),
+    "fixed_points": (linear.fixed_points, [(lambda t, s, e: linear.fixed_points(t, s, e)[::-1], "smaller root"),
+                                           (lambda t, s, e: (0.1, 0.5), "wrong values")]),
+    "mode_velocity": (linear.mode_velocity, [(lambda p, s, t, sg, e, a: linear.mode_velocity(p, s, t, sg, e, 1.0),
+                                              "alpha_p")]),
+    "offdiag_head": (lambda A: torch.eye(len(A)) + A * (1 - torch.eye(len(A))),
+                     [(lambda A: torch.eye(len(A)) + A, "diagonal")]),
+    "batchnorm_no_affine": (lambda x: (x - x.mean(0)) / x.std(0),
+                            [(lambda x: (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True), "each sample"),
+                             (lambda x: x - x.mean(0), "only centred")]),
+    "correlation_update": (lambda Fh, z, r: r * Fh + (1 - r) * z.T @ z / len(z),
+                           [(lambda Fh, z, r: (1 - r) * Fh + r * z.T @ z / len(z), "swapped")]),
+    "directpred_weight": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "eps")]),
+    "explained_variance_auc": (metrics.explained_variance_auc,
+                               [(lambda x: metrics.explained_variance_auc(x + 0) * 0 + 0.5, "wrong values")]),
+    "effective_rank": (metrics.effective_rank, [(lambda z: math.log(metrics.effective_rank(z)), "exponential")]),
+}
+
+
+def test_every_checker_has_cases():
+    assert set(CASES) == set(ex.CHECKERS)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_checker_accepts_the_reference(name, capsys):
+    assert ex.CHECKERS[name](CASES[name][0]) is True
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_checker_rejects_wrong_answers_with_a_specific_hint(name):
+    for wrong, hint in CASES[name][1]:
+        with pytest.raises(ex.ExerciseError, match=hint):
+            ex.CHECKERS[name](wrong)
+    with pytest.raises(ex.ExerciseError, match="not implemented yet"):
+        ex.CHECKERS[name](not_implemented)
