@@ -69,6 +69,14 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_student_version(args) -> int:
+    from ssl_course.student import make_student_version
+
+    written = make_student_version(args.notebooks, args.out)
+    print(f"wrote {len(written)} student notebooks (solutions replaced by NotImplementedError, outputs cleared) to {args.out}")
+    return 0
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="ssl-course", description="Self-supervised learning without contrastive pairs: runnable.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -119,6 +127,11 @@ def build_parser() -> Parser:
     ev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
+
+    st = sub.add_parser("student-version", help="write the notebooks with their exercise solutions cut out")
+    st.add_argument("--notebooks", default="notebooks", help="folder of the course notebooks (NN_*.ipynb)")
+    st.add_argument("--out", default="student", help="where the student notebooks go")
+    st.set_defaults(func=cmd_student_version)
     return parser
 
 

@@ -308,6 +308,9 @@ def build_from_config(config: TrainConfig, image_size: int) -> SiameseMethod:
     return build_method(config.method, backbone, config.method_config())
 
 
+_cpu_noted = False
+
+
 def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     """Run (or resume) one training run; see the module docstring."""
     checkpoint = None
@@ -325,7 +328,9 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     torch.manual_seed(config.seed)
     data = TrainData(config, device)
     method = build_from_config(config, data.size).to(device)
-    if device.type == "cpu":
+    global _cpu_noted
+    if device.type == "cpu" and not _cpu_noted:  # once per process: notebooks train many times
+        _cpu_noted = True
         _say("note: training on the CPU - fine for the course's small runs; on Colab choose "
              "Runtime > Change runtime type > GPU for larger ones")
     if device.type == "cuda":

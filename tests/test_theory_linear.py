@@ -107,3 +107,15 @@ def test_bad_arguments():
         simulate(W, W_p, beta=1.0, stop_gradient=False)
     with pytest.raises(ValueError, match="s0"):
         simulate_modes([0.1], [-1.0])
+
+
+def test_explorer_shows_survival_below_and_collapse_above_the_weight_decay_threshold():
+    from ssl_course.theory.linear import explore
+
+    low = explore(eta=0.02)
+    high = explore(eta=0.3)  # above tau^2 / (4 (1 + sigma^2)) = 1/6
+    assert low["fixed_points"] is not None and high["fixed_points"] is None
+    assert low["surviving_modes"] >= 1 and high["surviving_modes"] == 0
+    survivors = low["p"][low["s"] > 1e-3]  # the surviving modes sit at the stable fixed point p*+
+    assert np.allclose(survivors, low["fixed_points"][1], atol=0.05)
+    assert low["commutator"] < 0.1

@@ -234,3 +234,39 @@ def plot_eigenvalues(trajectory: Trajectory, axes=None):
     axes[2].set(xlabel="t", ylabel="||[F, W_p]|| / (||F|| ||W_p||)", title="eigen-alignment")
     axes[0].figure.tight_layout()
     return axes
+
+
+def explore(eta: float = 0.05, sigma2: float = 0.5, alpha_p: float = 1.0, beta: float | None = 1.0, seed: int = 0,
+            n1: int = 10, n2: int = 6, t_end: float = 40.0) -> dict:
+    """What the notebook's sliders show: one random start of the full system and its outcome.
+
+    Returns the trajectory, the fixed points (for alpha_p = 1), the final feature and predictor
+    eigenvalues, how many modes survive (s > 1e-3) and the final commutator. About 0.3 s.
+    """
+    rng = np.random.default_rng(seed)
+    W0, W_p0 = rng.normal(size=(n2, n1)) * 0.4, rng.normal(size=(n2, n2)) * 0.2
+    trajectory = simulate(W0, W_p0, sigma2=sigma2, eta=eta, alpha_p=alpha_p, beta=beta, t_end=t_end, dt=0.02,
+                          record_every=20)
+    s, p = trajectory.eigenvalues()
+    return {"trajectory": trajectory, "fixed_points": fixed_points(1.0, sigma2, eta) if alpha_p == 1 else None,
+            "s": s[-1], "p": p[-1], "surviving_modes": int((s[-1] > 1e-3).sum()),
+            "commutator": float(trajectory.commutators()[-1])}
+
+
+def plot_explorer(eta: float = 0.05, sigma2: float = 0.5, alpha_p: float = 1.0, beta: float = 1.0, seed: int = 0):
+    """The widget's figure: the (p, s) phase portrait next to the eigenvalues of one simulated run.
+
+    ``beta <= 0`` means no EMA (the target is the online W itself).
+    """
+    import matplotlib.pyplot as plt
+
+    result = explore(eta, sigma2, alpha_p, beta if beta > 0 else None, seed)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    plot_phase_portrait(1.0, sigma2, eta, alpha_p, ax=axes[0], trajectories=6)
+    s, p = result["trajectory"].eigenvalues()
+    axes[1].plot(result["trajectory"].times, s)
+    axes[1].set(xlabel="t", title=f"eigenvalues of F: {result['surviving_modes']} modes survive")
+    axes[2].plot(result["trajectory"].times, p)
+    axes[2].set(xlabel="t", title="predictor eigenvalues p_j")
+    fig.tight_layout()
+    return fig, result

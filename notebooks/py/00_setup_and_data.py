@@ -1,0 +1,86 @@
+# %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/00_setup_and_data.ipynb)
+#
+# # 00 · Setup and data
+#
+# **Learning goals**: check your environment; meet the course's two built-in datasets
+# (`shapes`, `digits`); see what "two augmented views of one image" means, the raw material of
+# every method in this course.
+#
+# **Time**: about 1 minute on a laptop CPU.
+
+# %%
+# On Colab: install the course package (does nothing elsewhere)
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "ssl_course @ git+https://github.com/ssl-course/ssl_course"], check=True)
+
+# %%
+FULL = False  # True: GPU-scale settings (CIFAR-10 instead of the built-in data)
+
+# %% [markdown]
+# ## The environment
+# `setup` seeds every random generator and tells you which device the course will use.
+# On a CPU every notebook still runs in a few minutes with `FULL = False`.
+
+# %%
+import torch
+
+from ssl_course.course import setup, show_images
+
+device = setup(seed=0)
+
+# %% [markdown]
+# ## The built-in data
+# No download needed: `shapes` is generated from a seed (10 shape kinds with nuisances: position,
+# scale, rotation, contrast polarity, background texture, clutter strokes, colour cast), and
+# `digits` is scikit-learn's bundled handwritten digits, upscaled to 32×32.
+
+# %%
+from ssl_course.data import dataset_tensors
+
+(shapes_x, shapes_y), (shapes_test_x, _) = dataset_tensors("shapes")
+(digits_x, digits_y), (digits_test_x, _) = dataset_tensors("digits")
+# NBVAL_CHECK_OUTPUT
+print(f"shapes: {tuple(shapes_x.shape)} train, {tuple(shapes_test_x.shape)} test, {shapes_x.dtype}")
+print(f"digits: {tuple(digits_x.shape)} train, {tuple(digits_test_x.shape)} test")
+
+# %% [markdown]
+# One image of every class of `shapes`, then of `digits`:
+
+# %%
+first = [int((shapes_y == c).nonzero()[0]) for c in range(10)]
+show_images(shapes_x[first], titles=[f"class {c}" for c in range(10)]);
+
+# %%
+first = [int((digits_y == c).nonzero()[0]) for c in range(10)]
+show_images(digits_x[first], titles=[f"digit {c}" for c in range(10)]);
+
+# %% [markdown]
+# ## Two views of one image
+# Self-supervised methods never see a label. They see two random *views* of each image (a
+# random resized crop, a flip, colour jitter, grayscale) and learn features that agree across
+# views. `BatchTwoViewAugment` makes both views for a whole batch at once, with different random
+# parameters per image; it runs on the GPU when the data is there.
+
+# %%
+from ssl_course.augment import AugmentConfig, BatchTwoViewAugment
+
+augment = BatchTwoViewAugment(size=32, mean=(0.0,) * 3, std=(1.0,) * 3, config=AugmentConfig())
+torch.manual_seed(0)
+view1, view2 = augment(shapes_x[:8])
+show_images(torch.cat([shapes_x[:8].float() / 255, view1, view2]), ncol=8);
+
+# %% [markdown]
+# Rows: the originals, view 1, view 2. The views differ in crop, colour and flip, but each pair
+# still shows the same shape: that shared content is what the methods learn.
+#
+# ## Summary
+# * The course runs everywhere; on a CPU keep `FULL = False`.
+# * `shapes` (10 000 / 2 000 images, 10 classes) and `digits` (1 437 / 360) are built in.
+# * A method's only signal is that two augmented views come from the same image.
+#
+# **References**: Chen et al. 2020 (SimCLR) for the augmentation recipe; scikit-learn's digits dataset.

@@ -1,0 +1,125 @@
+# %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/01_contrastive_learning.ipynb)
+#
+# # 01 · Contrastive learning: InfoNCE and SimCLR
+#
+# **Learning goals**: write the InfoNCE (NT-Xent) loss from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network.
+#
+# **Time**: about 1.5 minutes on a laptop CPU with `FULL = False`.
+
+# %%
+# On Colab: install the course package (does nothing elsewhere)
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "ssl_course @ git+https://github.com/ssl-course/ssl_course"], check=True)
+
+# %%
+FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
+
+from ssl_course.course import setup
+
+device = setup(seed=0)
+
+# %% [markdown]
+# ## Similarities between embeddings
+# SimCLR embeds two views of each of N images, 2N vectors, and compares every pair by cosine
+# similarity. **Exercise 1**: return the (N, N) matrix of cosine similarities of the rows of `z`.
+
+# %% nbgrader={"grade": false, "grade_id": "similarity_matrix", "locked": false, "schema_version": 3, "solution": true}
+import torch
+import torch.nn.functional as F
+
+
+def similarity_matrix(z):
+    ### BEGIN SOLUTION
+    z = F.normalize(z, dim=1)
+    return z @ z.T
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_similarity_matrix", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
+from ssl_course.exercises import check_similarity_matrix
+
+check_similarity_matrix(similarity_matrix)
+
+# %% [markdown]
+# ## InfoNCE
+# With z = normalise([z1; z2]) and sim_ij = z_i·z_j / T, each of the 2N anchors must pick out its
+# other view among the 2N − 1 others:
+#
+# $$L = \frac{1}{2N}\sum_i -\log \frac{\exp(\mathrm{sim}_{i,\mathrm{pos}(i)})}{\sum_{k\neq i}\exp(\mathrm{sim}_{ik})}$$
+#
+# **Exercise 2**: implement it (hint: `F.cross_entropy` on the similarity logits, with the diagonal
+# set to −inf so that a sample is not its own negative).
+
+# %% nbgrader={"grade": false, "grade_id": "info_nce", "locked": false, "schema_version": 3, "solution": true}
+def info_nce(z1, z2, temperature=0.5):
+    ### BEGIN SOLUTION
+    n = z1.shape[0]
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    logits = z @ z.T / temperature
+    logits.fill_diagonal_(float("-inf"))
+    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+    return F.cross_entropy(logits, positives)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_info_nce", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
+from ssl_course.exercises import check_info_nce
+
+check_info_nce(info_nce)
+
+# %% [markdown]
+# ## What the temperature does
+# A small T sharpens the softmax: the loss then concentrates on the hardest negatives. Below, the
+# loss of embeddings whose positives are slightly closer than the negatives, across temperatures.
+
+# %%
+import matplotlib.pyplot as plt
+
+from ssl_course.losses import info_nce as reference_info_nce
+
+torch.manual_seed(0)
+z1 = torch.randn(64, 16)
+z2 = z1 + 0.8 * torch.randn(64, 16)  # noisy positives
+temperatures = [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]
+losses = [reference_info_nce(z1, z2, t).item() for t in temperatures]
+random_losses = [reference_info_nce(z1, torch.randn(64, 16), t).item() for t in temperatures]
+plt.semilogx(temperatures, losses, "o-", label="related views")
+plt.semilogx(temperatures, random_losses, "s--", label="unrelated views")
+plt.axhline(torch.log(torch.tensor(127.0)), color="k", ls=":", label="log(2N - 1): chance")
+plt.xlabel("temperature T"); plt.ylabel("InfoNCE"); plt.legend();
+
+# %% [markdown]
+# At high T every pair looks alike and both curves approach chance; at low T the related views
+# stand out sharply. SimCLR uses T ≈ 0.1–0.5.
+#
+# ## A SimCLR run
+# The package's trainer (`ssl_course.train`) runs SimCLR with the loss above. On a CPU we train a
+# small ConvNet for a few hundred steps; `FULL = True` runs the paper's CIFAR-10 recipe.
+
+# %%
+from ssl_course.course import plot_accuracies, run_config
+from ssl_course.demo import pixel_knn, random_init_knn
+from ssl_course.train import train
+
+config = run_config("simclr", full=FULL, steps=300, temperature=0.1)
+result = train(config)
+accuracies = {"SimCLR": result.knn, "random init": random_init_knn(config), "raw pixels": pixel_knn(config.dataset)}
+print({name: round(value, 2) for name, value in accuracies.items()})
+plot_accuracies(accuracies);
+
+# %% [markdown]
+# Without any label, 300 steps of SimCLR give features whose nearest neighbours share the class
+# far more often than those of raw pixels or of the same network untrained.
+#
+# ## Summary
+# * InfoNCE is a 2N-way classification: find your other view among all the others.
+# * The temperature sets how hard the negatives count.
+# * SimCLR needs those negatives; the next notebooks remove them.
+#
+# **References**: Chen, Kornblith, Norouzi & Hinton 2020, *A Simple Framework for Contrastive
+# Learning of Visual Representations*; van den Oord et al. 2018 (InfoNCE).

@@ -1,0 +1,96 @@
+# %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/03_simsiam.ipynb)
+#
+# # 03 · SimSiam: the stop-gradient
+#
+# **Learning goals**: write SimSiam's symmetric loss with its stop-gradient and the collapse monitor; watch SimSiam collapse without the stop-gradient; see the effect of a faster predictor and of weight decay.
+#
+# **Time**: about 2 minutes on a laptop CPU with `FULL = False`.
+
+# %%
+# On Colab: install the course package (does nothing elsewhere)
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "ssl_course @ git+https://github.com/ssl-course/ssl_course"], check=True)
+
+# %%
+FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
+
+from ssl_course.course import setup
+
+device = setup(seed=0)
+
+# %% [markdown]
+# ## The loss
+# SimSiam drops BYOL's EMA: both branches are the same network. With D(p, z) = −cos(p, z):
+#
+# $$L = \tfrac12 D(p_1, \mathrm{sg}(z_2)) + \tfrac12 D(p_2, \mathrm{sg}(z_1))$$
+#
+# where sg is the stop-gradient (`.detach()`). **Exercise 1**: write it.
+
+# %% nbgrader={"grade": false, "grade_id": "simsiam_loss", "locked": false, "schema_version": 3, "solution": true}
+import torch
+import torch.nn.functional as F
+
+
+def simsiam_loss(p1, p2, z1, z2):
+    ### BEGIN SOLUTION
+    d12 = -F.cosine_similarity(p1, z2.detach(), dim=1).mean()
+    d21 = -F.cosine_similarity(p2, z1.detach(), dim=1).mean()
+    return (d12 + d21) / 2
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_simsiam_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
+from ssl_course.exercises import check_simsiam_loss
+
+check_simsiam_loss(simsiam_loss)
+
+# %% [markdown]
+# **Exercise 2**: the collapse monitor of the SimSiam paper: normalise each row of z to unit
+# length, take the std of every dimension over the batch, and average over dimensions. It is
+# ≈ 1/√d for spread-out outputs and 0 when every sample maps to the same point.
+
+# %% nbgrader={"grade": false, "grade_id": "std_of_normalized", "locked": false, "schema_version": 3, "solution": true}
+def std_of_normalized(z):
+    ### BEGIN SOLUTION
+    return F.normalize(z, dim=1).std(dim=0).mean().item()
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_std_of_normalized", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
+from ssl_course.exercises import check_std_of_normalized
+
+check_std_of_normalized(std_of_normalized)
+
+# %% [markdown]
+# ## With and without the stop-gradient, a faster predictor, no weight decay
+# Same seed, same data order for every run.
+
+# %%
+from ssl_course.course import plot_monitors, run_config, summary_table
+from ssl_course.train import train
+
+runs = {
+    "SimSiam": dict(),
+    "no stop-gradient": dict(stop_gradient=False),
+    "predictor lr x10": dict(predictor_lr_multiplier=10.0),
+    "no weight decay": dict(weight_decay=0.0),
+}
+results = {name: train(run_config("simsiam", full=FULL, steps=150, **switches)) for name, switches in runs.items()}
+print(summary_table(results))
+plot_monitors(results);
+
+# %% [markdown]
+# Without the stop-gradient the loss drops fastest, to −1, and the representation collapses:
+# the trivial solution "map everything to one point" is then reachable by gradient descent. With
+# it, the std stays near 1/√d. The next notebook explains why with a model small enough to solve.
+#
+# ## Summary
+# * SimSiam = BYOL without EMA; the stop-gradient alone prevents the collapse.
+# * Monitor `std_of_normalized` and the effective rank: they show collapse long before kNN does.
+#
+# **References**: Chen & He 2021, *Exploring Simple Siamese Representation Learning*.

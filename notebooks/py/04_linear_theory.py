@@ -1,0 +1,139 @@
+# %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/04_linear_theory.ipynb)
+#
+# # 04 · Why it does not collapse: the linear-network theory
+#
+# **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
+#
+# **Time**: under a minute on a laptop CPU with `FULL = False`.
+
+# %%
+# On Colab: install the course package (does nothing elsewhere)
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "ssl_course @ git+https://github.com/ssl-course/ssl_course"], check=True)
+
+# %%
+FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
+
+from ssl_course.course import setup
+
+device = setup(seed=0)
+
+# %% [markdown]
+# ## The model
+# Online W, linear predictor W_p, target W_a; data covariance X, augmentation noise σ². Gradient
+# flow with weight decay η and predictor relative learning rate α_p:
+#
+# Ẇ_p = α_p(−W_p W (X+X′) + W_a X) Wᵀ − η W_p,  Ẇ = W_pᵀ(−W_p W (X+X′) + W_a X) − η W,  Ẇ_a = β(W − W_a).
+#
+# Once W_p and F = W X Wᵀ share eigenvectors (eigen-alignment), each eigenmode (p, s) evolves alone:
+# ṗ = α_p s[τ − (1+σ²)p] − ηp,  ṡ = 2ps[τ − (1+σ²)p] − 2ηs. **Exercise 1**: write this velocity.
+
+# %% nbgrader={"grade": false, "grade_id": "mode_velocity", "locked": false, "schema_version": 3, "solution": true}
+def mode_velocity(p, s, tau=1.0, sigma2=0.5, eta=0.05, alpha_p=1.0):
+    ### BEGIN SOLUTION
+    gap = tau - (1 + sigma2) * p
+    return alpha_p * s * gap - eta * p, 2 * p * s * gap - 2 * eta * s
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_mode_velocity", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
+from ssl_course.exercises import check_mode_velocity
+
+check_mode_velocity(mode_velocity)
+
+# %% [markdown]
+# On the balanced parabola s = p² (α_p = 1) the flow is ṗ = p²[τ − (1+σ²)p] − ηp. Its non-zero
+# roots are p*± = [τ ± √(τ² − 4η(1+σ²))] / (2(1+σ²)); there are none when η > τ²/(4(1+σ²)).
+# **Exercise 2**: return `(p_minus, p_plus)`, or `None`.
+
+# %% nbgrader={"grade": false, "grade_id": "fixed_points", "locked": false, "schema_version": 3, "solution": true}
+import math
+
+
+def fixed_points(tau=1.0, sigma2=0.5, eta=0.05):
+    ### BEGIN SOLUTION
+    disc = tau**2 - 4 * eta * (1 + sigma2)
+    if disc < 0:
+        return None
+    root = math.sqrt(disc)
+    return (tau - root) / (2 * (1 + sigma2)), (tau + root) / (2 * (1 + sigma2))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_fixed_points", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
+from ssl_course.exercises import check_fixed_points
+
+check_fixed_points(fixed_points)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+low, high = fixed_points(1.0, 0.5, 0.05)
+print(f"p*- = {low:.4f} (unstable), p*+ = {high:.4f} (stable)")
+
+# %% [markdown]
+# ## The phase portrait
+# Modes that start with p < p*₋ decay to 0 (the collapse basin, shaded); the others go to p*₊.
+
+# %%
+from ssl_course.theory.linear import plot_eigenvalues, plot_phase_portrait, simulate
+
+plot_phase_portrait(tau=1.0, sigma2=0.5, eta=0.05);
+
+# %% [markdown]
+# ## Eigen-alignment in the full system
+# From a random start, the learned predictor's eigenvectors turn towards F's: the normalised
+# commutator ‖[F, W_p]‖ falls. The surviving modes settle at p*₊.
+
+# %%
+import numpy as np
+
+rng = np.random.default_rng(0)
+W0, W_p0 = rng.normal(size=(6, 10)) * 0.4, rng.normal(size=(6, 6)) * 0.2
+learned = simulate(W0, W_p0, eta=0.05, beta=1.0, t_end=60)
+plot_eigenvalues(learned)
+# NBVAL_CHECK_OUTPUT
+print(f"commutator: {learned.commutators()[0]:.2f} at t = 0 -> {learned.commutators()[-1]:.4f} at t = 60")
+
+# %% [markdown]
+# ## Why the stop-gradient
+# Let the target branch receive gradient too: every mode collapses.
+
+# %%
+no_sg = simulate(W0, W_p0, eta=0.05, stop_gradient=False, t_end=60)
+# NBVAL_CHECK_OUTPUT
+print(f"||W|| with stop-gradient: {np.linalg.norm(learned.W[-1]):.3f}; without: {np.linalg.norm(no_sg.W[-1]):.3f}")
+
+# %% [markdown]
+# ## Explore
+# Move the sliders: weight decay η above τ²/(4(1+σ²)) kills every mode; a slower predictor
+# (α_p < 1) or EMA rate β change how fast the modes get there. (`plot_explorer` is a tested package
+# function; the sliders need a live kernel such as JupyterLab or Colab.)
+
+# %%
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+
+from ssl_course.theory.linear import plot_explorer
+
+
+def redraw(eta=0.05, sigma2=0.5, alpha_p=1.0, beta=1.0):
+    fig, result = plot_explorer(eta, sigma2, alpha_p, beta)
+    plt.show()
+    print(f"{result['surviving_modes']} of 6 modes survive; final commutator {result['commutator']:.3f}")
+
+
+widgets.interact(redraw, eta=(0.0, 0.3, 0.01), sigma2=(0.0, 2.0, 0.1), alpha_p=(0.2, 5.0, 0.2), beta=(0.0, 5.0, 0.25));
+
+# %% [markdown]
+# ## Summary
+# * The predictor aligns its eigenvectors with the feature correlation F.
+# * Per mode: a conservation law, two fixed points p*±, a collapse basin below p*₋.
+# * No stop-gradient, or too much weight decay, and everything collapses.
+#
+# **References**: Tian, Chen & Ganguli 2021, *Understanding self-supervised learning dynamics
+# without contrastive pairs* (ICML).

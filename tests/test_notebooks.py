@@ -1,0 +1,93 @@
+"""The course notebooks: structure, exercises, sources in sync, and the student version's checks bite.
+
+nbval executes the solution notebooks themselves (``pytest --nbval-lax``, see the README).
+"""
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from ssl_course.cli import main
+from ssl_course.student import SolutionMarkerError, strip_solutions, student_notebook
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NAMES = [p.stem for p in PATHS]
+
+
+def load(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_nine_notebooks_in_sequence():
+    assert [name[:2] for name in NAMES] == [f"{i:02d}" for i in range(9)]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_notebook_structure(path):
+    nb = load(path)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "colab-badge.svg" in nb.cells[0].source and "**Time**" in nb.cells[0].source
+    assert "FULL = False" in text and "google.colab" in text and "setup(seed=" in text
+    assert "## Summary" in text and "**References**" in text
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code), "commit the notebooks executed"
+    assert not any(o.output_type == "error" for c in code for o in c.outputs)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_source_script_is_in_sync(path):
+    script = jupytext.read(NOTEBOOKS / "py" / (path.stem + ".py"))
+    assert [c.source for c in script.cells] == [c.source for c in load(path).cells], \
+        f"{path.name} differs from py/{path.stem}.py: rebuild with scripts/build_notebooks.py"
+
+
+@pytest.mark.parametrize("path", [p for p in PATHS if "01" <= p.stem[:2] <= "07"], ids=lambda p: p.stem)
+def test_at_least_two_exercises_each_followed_by_its_check(path):
+    cells = load(path).cells
+    solutions = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(solutions) >= 2
+    for i in solutions:
+        assert "### BEGIN SOLUTION" in cells[i].source and "### END SOLUTION" in cells[i].source
+        check = cells[i + 1]
+        assert check.metadata["nbgrader"]["grade"] and "from ssl_course.exercises import check_" in check.source
+
+
+def test_strip_solutions_keeps_indentation_and_rejects_unbalanced_markers():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    y = x + 1\n    return y\n    ### END SOLUTION\n\nprint(1)"
+    assert strip_solutions(source) == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint(1)"
+    with pytest.raises(SolutionMarkerError):
+        strip_solutions("### BEGIN SOLUTION\nx = 1")
+
+
+def test_student_notebooks_have_no_solutions_and_no_outputs(tmp_path):
+    assert main(["student-version", "--notebooks", str(NOTEBOOKS), "--out", str(tmp_path)]) == 0
+    for path in PATHS:
+        nb = load(tmp_path / path.name)
+        text = "\n".join(c.source for c in nb.cells)
+        assert "### BEGIN SOLUTION" not in text
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+        solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert all("raise NotImplementedError()" in c.source for c in solutions)
+
+
+def test_student_version_refuses_bad_folders(tmp_path, capsys):
+    assert main(["student-version", "--notebooks", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "no course notebooks" in capsys.readouterr().err
+    assert main(["student-version", "--notebooks", str(NOTEBOOKS), "--out", str(NOTEBOOKS)]) == 2
+
+
+@pytest.mark.parametrize("path", [p for p in PATHS if "01" <= p.stem[:2] <= "07"], ids=lambda p: p.stem)
+def test_student_notebook_fails_at_its_first_exercise_check(path):
+    nb, exercises = student_notebook(load(path))
+    assert exercises >= 2
+    first_check = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    nb.cells = nb.cells[: first_check + 2]  # enough to prove where it stops
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
+    with pytest.raises(CellExecutionError, match="not implemented yet"):
+        client.execute()
+    executed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.execution_count is not None]
+    assert executed[-1] == first_check
