@@ -95,7 +95,9 @@ import numpy as np
 rng = np.random.default_rng(0)
 W0, W_p0 = rng.normal(size=(6, 10)) * 0.4, rng.normal(size=(6, 6)) * 0.2
 learned = simulate(W0, W_p0, eta=0.05, beta=1.0, t_end=60)
-plot_eigenvalues(learned)
+plot_eigenvalues(learned);
+
+# %%
 # NBVAL_CHECK_OUTPUT
 print(f"commutator: {learned.commutators()[0]:.2f} at t = 0 -> {learned.commutators()[-1]:.4f} at t = 60")
 
