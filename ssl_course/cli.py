@@ -56,6 +56,7 @@ def cmd_train(args) -> int:
         dp_rho=args.dp_rho, dp_eps=args.dp_eps, dp_freq=args.dp_freq,
         seed=args.seed, device=args.device, out=args.out, overwrite=args.overwrite,
         checkpoint_every=args.checkpoint_every, eval_every=args.eval_every, progress=not args.no_progress,
+        gpu_aug=args.gpu_aug, compile=args.compile,
     )
     result = train(config, resume=args.resume)
     _print_result(result.summary(), args.json)
@@ -117,6 +118,9 @@ def build_parser() -> Parser:
     tr.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
     tr.add_argument("--checkpoint-every", type=int, default=500)
     tr.add_argument("--eval-every", type=int, default=0, help="kNN every N steps on a subset (0: at the end only)")
+    tr.add_argument("--gpu-aug", action=argparse.BooleanOptionalAction, default=None,
+                    help="keep the images on the GPU and make the views there (default: on the training device)")
+    tr.add_argument("--compile", action="store_true", help="torch.compile the training step")
     tr.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     tr.add_argument("--no-progress", action="store_true")
     tr.set_defaults(func=cmd_train)

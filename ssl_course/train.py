@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -40,14 +41,18 @@ from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
 from ssl_course.augment import BatchTwoViewAugment, eval_transform, two_view_transform
+from ssl_course import distributed
 from ssl_course.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ssl_course.data import ArrayDataset, as_tensors, dataset_spec, load_dataset
 from ssl_course.evaluation import evaluate_backbone
 from ssl_course.methods import METHODS, MethodConfig, SiameseMethod, build_method
+from ssl_course.methods.base import StepOutput
 from ssl_course.metrics import commutator_norm, correlation, effective_rank, eigen_alignment, std_of_normalized
 from ssl_course.models import build_backbone
+from ssl_course.optim import LARS
 
 # Fields that may differ when a run is resumed; everything else must match the checkpoint.
+OPTIMIZERS = ("sgd", "lars")
 RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_every", "eval_every", "out", "overwrite")
 
 
@@ -102,7 +107,11 @@ class TrainConfig:
     log_every: int = 10  # steps between collapse-monitor measurements
     progress: bool = True
     num_workers: int = 2  # DataLoader workers (ImageFolder only)
-    compile: bool = False
+    compile: bool = False  # torch.compile the training step
+    gpu_aug: bool | None = None  # in-memory data resident on the GPU, views made there; None: on the training device
+    optimizer: str = "sgd"  # "sgd" or "lars" (large batches, BYOL/SimCLR ImageNet recipe)
+    sync_bn: bool = False  # under torchrun: SyncBatchNorm across ranks
+    dist_backend: str | None = None  # under torchrun: "nccl" / "gloo"; None: nccl on CUDA, gloo on CPU
 
     def method_config(self) -> MethodConfig:
         return MethodConfig(
@@ -128,6 +137,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
 
 
 @dataclass
@@ -188,38 +199,46 @@ def epoch_order(n: int, seed: int, epoch: int, chunks: int = 1, chunk_epochs: in
 class EpochBatchSampler(Sampler):
     """Batches of one epoch's ``order``, starting at batch ``start`` (for resuming)."""
 
-    def __init__(self, order: torch.Tensor, batch_size: int, start: int = 0):
+    def __init__(self, order: torch.Tensor, batch_size: int, start: int = 0, rank: int = 0, world_size: int = 1):
         self.order = order
         self.batch_size, self.start = batch_size, start
+        self.rank, self.world_size = rank, world_size  # under torchrun: this rank's share of each batch
 
     def __len__(self) -> int:
         return len(self.order) // self.batch_size - self.start
 
     def __iter__(self):
         for b in range(self.start, len(self.order) // self.batch_size):
-            yield self.order[b * self.batch_size : (b + 1) * self.batch_size].tolist()
+            batch = self.order[b * self.batch_size : (b + 1) * self.batch_size]
+            yield distributed.rank_slice(batch, self.rank, self.world_size).tolist()
 
 
 class TrainData:
     """Training views and evaluation tensors for one dataset, in memory or through a DataLoader."""
 
-    def __init__(self, config: TrainConfig, device: torch.device):
+    def __init__(self, config: TrainConfig, device: torch.device, context: distributed.Distributed = distributed.Distributed()):
         spec = dataset_spec(config.dataset)
-        self.spec, self.config, self.device = spec, config, device
+        self.spec, self.config, self.device, self.context = spec, config, device, context
         self.size = spec.image_size
         root = config.data_dir
         train = load_dataset(config.dataset, spec.train_split, root=root, download=config.download)
         test = load_dataset(config.dataset, spec.test_split, root=root, download=config.download)
         # Built-in, CIFAR and STL-10 hold their images as one array; an ImageFolder reads files.
         self.in_memory = isinstance(train, ArrayDataset) or isinstance(getattr(train, "data", None), np.ndarray)
+        if config.gpu_aug and not self.in_memory:
+            raise ValueError(f"--gpu-aug needs an in-memory dataset (built-in, CIFAR, STL-10); {config.dataset} "
+                             "is decoded from files by DataLoader workers")
+        # where the uint8 images live and both views are made: the GPU (one batched kornia call, no
+        # host-to-device copies of views) unless gpu_aug=False asks for the CPU
+        self.augment_device = torch.device("cpu") if config.gpu_aug is False else device
         if self.in_memory:
             images, labels = as_tensors(train)
             if config.train_subset:
                 images, labels = images[: config.train_subset], labels[: config.train_subset]
-            self.images = images.to(device)
+            self.images = images.to(self.augment_device)
             self.labels = labels
             self.test = as_tensors(test)
-            self.augment = BatchTwoViewAugment(self.size, spec.mean, spec.std).to(device)
+            self.augment = BatchTwoViewAugment(self.size, spec.mean, spec.std).to(self.augment_device)
             self.n = len(self.images)
         else:
             train.transform = two_view_transform(self.size, spec.mean, spec.std)
@@ -242,12 +261,18 @@ class TrainData:
         if self.in_memory:
             order = self.order(epoch)
             for b in range(start_batch, self.steps_per_epoch):
-                idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size].to(self.images.device)
-                yield self.augment(self.images[idx])
+                idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
+                idx = distributed.rank_slice(idx, self.context.rank, self.context.world_size).to(self.images.device)
+                view1, view2 = self.augment(self.images[idx])
+                yield view1.to(self.device, non_blocking=True), view2.to(self.device, non_blocking=True)
         else:
-            sampler = EpochBatchSampler(self.order(epoch), cfg.batch_size, start_batch)
+            sampler = EpochBatchSampler(self.order(epoch), cfg.batch_size, start_batch, self.context.rank,
+                                        self.context.world_size)
+            # its own generator: creating the iterator must not draw from the global RNG, or a resumed
+            # run would augment differently (exact with num_workers=0; workers reseed per epoch)
+            generator = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch * 101 + self.context.rank)
             loader = DataLoader(self.train_dataset, batch_sampler=sampler, num_workers=cfg.num_workers,
-                                pin_memory=self.device.type == "cuda", persistent_workers=False)
+                                pin_memory=self.device.type == "cuda", persistent_workers=False, generator=generator)
             for (v1, v2), _ in loader:
                 yield v1.to(self.device, non_blocking=True), v2.to(self.device, non_blocking=True)
 
@@ -323,20 +348,35 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
             setattr(saved, name, getattr(config, name))
         config = saved
     config.validate()
-    device = pick_device(config.device)
-    out = _prepare_out(config, resume)
-    torch.manual_seed(config.seed)
-    data = TrainData(config, device)
+    context, rank_device = distributed.setup(config.batch_size, config.device, config.dist_backend)
+    device = rank_device or pick_device(config.device)
+    if config.gpu_aug and device.type != "cuda":
+        raise ValueError(f"--gpu-aug needs a CUDA GPU, but training runs on {device.type}; drop the flag")
+    out = _prepare_out(config, resume) if context.is_main else Path(config.out or tempfile.mkdtemp())
+    distributed.barrier(context)
+    torch.manual_seed(config.seed)  # the same initial weights on every rank
+    data = TrainData(config, device, context)
     method = build_from_config(config, data.size).to(device)
+    if context.enabled:
+        torch.manual_seed(config.seed + 1000 * context.rank)  # but each rank its own augmentations
     global _cpu_noted
-    if device.type == "cpu" and not _cpu_noted:  # once per process: notebooks train many times
+    if device.type == "cpu" and not _cpu_noted and context.is_main:  # once per process: notebooks train many times
         _cpu_noted = True
         _say("note: training on the CPU - fine for the course's small runs; on Colab choose "
              "Runtime > Change runtime type > GPU for larger ones")
     if device.type == "cuda":
         method = method.to(memory_format=torch.channels_last)
-    optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.0, momentum=config.momentum)
+    if context.enabled and config.sync_bn:
+        method = torch.nn.SyncBatchNorm.convert_sync_batchnorm(method)
+    groups = method.parameter_groups(config.weight_decay)
+    if config.optimizer == "lars":
+        optimizer = LARS(groups, lr=0.0, momentum=config.momentum)
+    else:
+        optimizer = torch.optim.SGD(groups, lr=0.0, momentum=config.momentum, fused=device.type == "cuda")
     step_fn = torch.compile(method.training_step) if config.compile else method.training_step
+    if context.enabled:  # gradients averaged across ranks inside backward
+        ddp = distributed.wrap(method, context, device)
+        step_fn = lambda view1, view2: StepOutput(*ddp(view1, view2))  # noqa: E731
 
     total_steps = config.epochs * data.steps_per_epoch
     warmup_steps = int(config.warmup_epochs * data.steps_per_epoch)
@@ -349,15 +389,20 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
             optimizer.load_state_dict(checkpoint["optimizer"])
         except (RuntimeError, KeyError, ValueError) as err:
             raise CheckpointError(f"checkpoint does not match this model ({str(err).splitlines()[0][:120]})") from None
-        set_rng_state(checkpoint["rng"])
+        set_rng_state(checkpoint["rng_per_rank"][context.rank] if context.enabled else checkpoint["rng"])
         start_step, seconds_before = checkpoint["step"], checkpoint["seconds"]
-    history = _read_history(metrics_path, start_step)
-    with open(metrics_path, "w") as handle:  # rewrite: drop lines past the checkpoint
-        handle.writelines(json.dumps(row) + "\n" for row in history)
+    history = _read_history(metrics_path, start_step) if context.is_main else []
+    if context.is_main:
+        with open(metrics_path, "w") as handle:  # rewrite: drop lines past the checkpoint
+            handle.writelines(json.dumps(row) + "\n" for row in history)
 
     def save(step: int, seconds: float) -> None:
+        states = distributed.gather_objects(rng_state(), context)  # every rank's, for an exact resume
+        if not context.is_main:
+            return
         save_checkpoint({
-            "model": method.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng_state(),
+            "model": method.state_dict(), "optimizer": optimizer.state_dict(), "rng": states[0],
+            **({"rng_per_rank": states} if context.enabled else {}),
             "step": step, "seconds": seconds, "config": dataclasses.asdict(config),
         }, out / "last.pt")
 
@@ -366,10 +411,10 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     collapse_warned, collapsed = False, False
     last = {"loss": float("nan"), "std_of_normalized": float("nan"), "effective_rank": float("nan")}
     autocast = torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
-    bar = tqdm(total=stop_at, initial=start_step, disable=not config.progress, desc=config.method, dynamic_ncols=True, file=sys.stderr)
+    bar = tqdm(total=stop_at, initial=start_step, disable=not (config.progress and context.is_main), desc=config.method, dynamic_ncols=True, file=sys.stderr)
     started, step = time.perf_counter(), start_step
     method.train()
-    with open(metrics_path, "a") as log:
+    with open(metrics_path if context.is_main else os.devnull, "a") as log:
         while step < stop_at:
             epoch, batch = divmod(step, data.steps_per_epoch)
             for view1, view2 in data.views(epoch, batch):
@@ -382,7 +427,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 with autocast:
                     output = step_fn(view1, view2)
                 loss = output.loss
-                if not torch.isfinite(loss):
+                if distributed.any_rank(not torch.isfinite(loss).item(), context, device):
                     bar.close()
                     kept = f"the last good checkpoint is {out / 'last.pt'}" if (out / "last.pt").exists() else "no checkpoint was written yet"
                     raise TrainingDiverged(f"loss became {loss.item()} at step {step}: lower the learning rate; {kept}")
@@ -402,7 +447,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                         row["commutator"] = commutator_norm(F, head)
                         row["alignment"] = eigen_alignment(F, head)[:8].mean().item()
                     collapsed = row["std_of_normalized"] < 0.2 / math.sqrt(dim) or row["effective_rank"] <= 2.0
-                    if collapsed and not collapse_warned and step > warmup_steps:
+                    if collapsed and not collapse_warned and step > warmup_steps and context.is_main:
                         collapse_warned = True
                         _say(f"warning: the projector output looks collapsed at step {step} (std of normalised z = "
                              f"{row['std_of_normalized']:.4f}, healthy ~ {1 / math.sqrt(dim):.3f}; effective rank "
@@ -410,7 +455,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 last.update({k: row[k] for k in last if k in row})
                 seconds = seconds_before + time.perf_counter() - started
                 row["seconds"] = round(seconds, 3)
-                if config.eval_every and step % config.eval_every == 0:
+                if config.eval_every and step % config.eval_every == 0 and context.is_main:
                     row["knn"] = evaluate_knn(method, data, config.eval_subset, config.knn_k)
                 log.write(json.dumps(row) + "\n")
                 history.append(row)
@@ -419,14 +464,15 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 if step % config.checkpoint_every == 0:
                     log.flush()
                     save(step, seconds)
-                if config.time_budget is not None and seconds >= config.time_budget:
+                if config.time_budget is not None and distributed.any_rank(seconds >= config.time_budget, context, device):
                     stop_at = step
                 if step >= stop_at:
                     break  # before the next batch is augmented: its RNG draws belong to the resumed run
     bar.close()
     seconds = seconds_before + time.perf_counter() - started
     save(step, seconds)
-    knn = evaluate_knn(method, data, None, config.knn_k) if config.final_eval else None
+    knn = evaluate_knn(method, data, None, config.knn_k) if config.final_eval and context.is_main else None
+    distributed.barrier(context)
     return TrainResult(method, config, history, step, round(seconds, 3), last["loss"], last["std_of_normalized"],
                        last["effective_rank"], knn, out, collapsed)
 

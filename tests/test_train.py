@@ -87,6 +87,7 @@ def _cli(*args):
     (["train", "--method", "simsiam", "--dataset", "cifar10", "--data-dir", "/nonexistent"], "cifar-10-batches-py"),
     (["eval", "--checkpoint", "/nonexistent/last.pt"], "no checkpoint at"),
     (["train", "--method", "byol", "--no-stop-grad"], "switch the EMA off"),
+    (["train", "--method", "simsiam", "--device", "cpu", "--gpu-aug"], "--gpu-aug needs a CUDA GPU"),
 ])
 def test_cli_user_errors_exit_2_with_one_line(args, expected):
     result = _cli(*args)
@@ -139,3 +140,11 @@ def test_stl10_trains_on_unlabeled_and_evaluates_on_labelled_images(tmp_path):
                                out=None, progress=False, knn_k=2))
     assert result.steps == 1  # 6 train+unlabeled images, one batch
     assert result.knn in (0.0, 1 / 3, 2 / 3, 1.0)  # 3 labelled test images
+
+
+def test_views_made_on_the_cpu_train_the_same_as_on_the_training_device(tmp_path):
+    """gpu_aug=False (views made on the CPU, then copied) is the same computation on a CPU run."""
+    runs = [train(TrainConfig(method="simsiam", out=str(tmp_path / str(flag)), max_steps=2, gpu_aug=flag, **TINY))
+            for flag in (None, False)]
+    for a, b in zip(runs[0].method.state_dict().values(), runs[1].method.state_dict().values()):
+        assert torch.equal(a, b)

@@ -85,7 +85,7 @@ print(summary_table(results))
 plot_monitors(results);
 
 # %% [markdown]
-# Without the stop-gradient the loss drops fastest, to −1, and the representation collapses:
+# Without the stop-gradient the loss drops fastest (towards −1) and the representation collapses:
 # the trivial solution "map everything to one point" is then reachable by gradient descent. With
 # it, the std stays near 1/√d. The next notebook explains why with a model small enough to solve.
 #

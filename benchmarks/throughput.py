@@ -1,0 +1,182 @@
+"""Training throughput in images/s: the model's own bound, our full step, a lightly-style pipeline.
+
+For one method / backbone / batch size, on one device, three measurements of the same step count
+(after warm-up steps that are not timed):
+
+* (a) model bound: forward + backward + optimiser step on random views already on the device;
+* (b) ours: the trainer's data path (uint8 images resident on the device, both views made a batch at
+  a time by kornia there) + the same step;
+* (c) lightly-style: torchvision CPU transforms per image (lightly's ``SimSiamTransform``) in a
+  DataLoader with workers, lightly's SimSiam heads and loss, views copied to the device.
+
+The data is the built-in ``shapes`` set (32 px, CIFAR's size; no download). On CUDA every side uses
+bf16 autocast and channels_last, as the trainer does. Prints one JSON line: images/s of each and the
+ratios b/a (goal >= 0.85) and b/c (goal >= 3).
+
+    python benchmarks/throughput.py --method simsiam --backbone resnet18 --batch-size 512   # a GPU
+    python benchmarks/throughput.py --backbone convnet --width 8 --batch-size 16 --steps 2   # CPU smoke run
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import time
+
+import torch
+from torch import nn
+
+from ssl_course.train import TrainConfig, TrainData, build_from_config, pick_device
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timed(step, batches, steps: int, warmup: int, batch_size: int, device: torch.device) -> float:
+    """images/s of ``step(view1, view2)`` over ``steps`` batches after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        step(*next(batches))
+    _sync(device)
+    started = time.perf_counter()
+    for _ in range(steps):
+        step(*next(batches))
+    _sync(device)
+    return steps * batch_size / (time.perf_counter() - started)
+
+
+def _autocast(device: torch.device):
+    if device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    x = x.to(device, non_blocking=True)
+    return x.contiguous(memory_format=torch.channels_last) if device.type == "cuda" else x
+
+
+def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int) -> tuple[float, float]:
+    """(model bound, full step) images/s with the package's method and data path."""
+    torch.manual_seed(0)
+    data = TrainData(config, device)
+    method = build_from_config(config, data.size).to(device)
+    if device.type == "cuda":
+        method = method.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.01, momentum=0.9,
+                                fused=device.type == "cuda")
+    step_fn = torch.compile(method.training_step) if config.compile else method.training_step
+    total = 10**6
+
+    def step(view1, view2):
+        with _autocast(device):
+            output = step_fn(_prepare(view1, device), _prepare(view2, device))
+        optimizer.zero_grad(set_to_none=True)
+        output.loss.backward()
+        optimizer.step()
+        method.after_optimizer_step(output, 0, total)
+
+    shape = (config.batch_size, 3, data.size, data.size)
+    fixed = (torch.randn(shape, device=device), torch.randn(shape, device=device))
+
+    def random_views():
+        while True:
+            yield fixed
+
+    def real_views():
+        epoch = 0
+        while True:
+            yield from data.views(epoch, 0)
+            epoch += 1
+
+    bound = _timed(step, random_views(), steps, warmup, config.batch_size, device)
+    full = _timed(step, real_views(), steps, warmup, config.batch_size, device)
+    return bound, full
+
+
+def lightly_style(config: TrainConfig, device: torch.device, steps: int, warmup: int, workers: int) -> float:
+    """images/s of lightly's own recipe: per-image CPU transforms in DataLoader workers."""
+    from lightly.loss import NegativeCosineSimilarity
+    from lightly.models.modules import SimSiamPredictionHead, SimSiamProjectionHead
+    from lightly.transforms import SimSiamTransform
+    from torchvision.transforms import v2
+
+    from ssl_course.data import dataset_spec, dataset_tensors
+    from ssl_course.models import build_backbone
+
+    torch.manual_seed(0)
+    spec = dataset_spec(config.dataset)
+    (images, _), _ = dataset_tensors(config.dataset)
+    to_pil = v2.ToPILImage()
+    transform = SimSiamTransform(input_size=spec.image_size, gaussian_blur=0.0,
+                                 normalize={"mean": list(spec.mean), "std": list(spec.std)})
+
+    class PilViews(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(images)
+
+        def __getitem__(self, i):
+            return transform(to_pil(images[i]))
+
+    loader = torch.utils.data.DataLoader(PilViews(), batch_size=config.batch_size, shuffle=True, drop_last=True,
+                                         num_workers=workers, pin_memory=device.type == "cuda",
+                                         persistent_workers=workers > 0)
+    backbone = build_backbone(config.backbone, spec.image_size, width=config.width, mean=spec.mean, std=spec.std)
+    model = nn.ModuleDict({"backbone": backbone,
+                           "projector": SimSiamProjectionHead(backbone.feature_dim, config.proj_hidden_dim, config.proj_dim),
+                           "predictor": SimSiamPredictionHead(config.proj_dim, config.proj_dim // 4, config.proj_dim)}).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    criterion = NegativeCosineSimilarity()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+
+    def step(x0, x1):
+        with _autocast(device):
+            z0 = model["projector"](model["backbone"](_prepare(x0, device)))
+            z1 = model["projector"](model["backbone"](_prepare(x1, device)))
+            p0, p1 = model["predictor"](z0), model["predictor"](z1)
+            loss = 0.5 * (criterion(p0, z1.detach()) + criterion(p1, z0.detach()))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    def batches():
+        while True:
+            yield from loader
+
+    return _timed(step, batches(), steps, warmup, config.batch_size, device)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--method", default="simsiam", choices=["simsiam", "byol"])
+    parser.add_argument("--backbone", default="resnet18", choices=["convnet", "resnet18", "resnet50"])
+    parser.add_argument("--width", type=int, default=32, help="convnet width")
+    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--steps", type=int, default=50, help="timed steps of each measurement")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed steps before each")
+    parser.add_argument("--workers", type=int, default=8, help="DataLoader workers of the lightly-style pipeline")
+    parser.add_argument("--compile", action="store_true", help="torch.compile our training step")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    args = parser.parse_args(argv)
+    device = pick_device(args.device)
+    config = TrainConfig(method=args.method, dataset="shapes", backbone=args.backbone, width=args.width,
+                         batch_size=args.batch_size, compile=args.compile, out=None, progress=False)
+    bound, full = ours(config, device, args.steps, args.warmup)
+    reference = lightly_style(config, device, args.steps, args.warmup, args.workers)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
+    result = {
+        "device": name, "method": args.method, "backbone": args.backbone, "batch_size": args.batch_size,
+        "steps": args.steps, "compile": args.compile,
+        "model_bound_img_s": round(bound, 1), "ours_img_s": round(full, 1), "lightly_style_img_s": round(reference, 1),
+        "ours_over_bound": round(full / bound, 3), "ours_over_lightly": round(full / reference, 3),
+    }
+    assert all(math.isfinite(v) for v in (bound, full, reference))
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
