@@ -25,21 +25,18 @@ import torch
 from torch import nn
 
 
-def lightly_run(seconds: float, batch_size: int, lr: float, width: int, workers: int, epochs: int, seed: int) -> dict:
-    from lightly.loss import NegativeCosineSimilarity
-    from lightly.models.modules import SimSiamPredictionHead, SimSiamProjectionHead
+def lightly_loader(dataset: str, batch_size: int, workers: int, pin_memory: bool = False):
+    """lightly's recipe: ``SimSiamTransform`` per PIL image, in DataLoader workers."""
     from lightly.transforms import SimSiamTransform
     from torchvision.transforms import v2
 
     from ssl_course.data import dataset_spec, dataset_tensors
-    from ssl_course.evaluation import evaluate_backbone
-    from ssl_course.models import build_backbone
 
-    torch.manual_seed(seed)
-    spec = dataset_spec("shapes")
-    (images, labels), test = dataset_tensors("shapes")
+    spec = dataset_spec(dataset)
+    (images, _), _ = dataset_tensors(dataset)
     to_pil = v2.ToPILImage()
-    transform = SimSiamTransform(input_size=32, gaussian_blur=0.0, normalize={"mean": list(spec.mean), "std": list(spec.std)})
+    transform = SimSiamTransform(input_size=spec.image_size, gaussian_blur=0.0,
+                                 normalize={"mean": list(spec.mean), "std": list(spec.std)})
 
     class PilViews(torch.utils.data.Dataset):
         def __len__(self):
@@ -48,8 +45,22 @@ def lightly_run(seconds: float, batch_size: int, lr: float, width: int, workers:
         def __getitem__(self, i):
             return transform(to_pil(images[i]))
 
-    loader = torch.utils.data.DataLoader(PilViews(), batch_size=batch_size, shuffle=True, drop_last=True,
-                                         num_workers=workers, persistent_workers=workers > 0)
+    return torch.utils.data.DataLoader(PilViews(), batch_size=batch_size, shuffle=True, drop_last=True,
+                                       num_workers=workers, pin_memory=pin_memory, persistent_workers=workers > 0)
+
+
+def lightly_run(seconds: float, batch_size: int, lr: float, width: int, workers: int, epochs: int, seed: int) -> dict:
+    from lightly.loss import NegativeCosineSimilarity
+    from lightly.models.modules import SimSiamPredictionHead, SimSiamProjectionHead
+
+    from ssl_course.data import dataset_spec, dataset_tensors
+    from ssl_course.evaluation import evaluate_backbone
+    from ssl_course.models import build_backbone
+
+    torch.manual_seed(seed)
+    spec = dataset_spec("shapes")
+    (images, labels), test = dataset_tensors("shapes")
+    loader = lightly_loader("shapes", batch_size, workers)
     backbone = build_backbone("convnet", 32, width=width, mean=spec.mean, std=spec.std)
     projector = SimSiamProjectionHead(backbone.feature_dim, 512, 128)
     predictor = SimSiamPredictionHead(128, 32, 128)

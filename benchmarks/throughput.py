@@ -100,29 +100,14 @@ def lightly_style(config: TrainConfig, device: torch.device, steps: int, warmup:
     """images/s of lightly's own recipe: per-image CPU transforms in DataLoader workers."""
     from lightly.loss import NegativeCosineSimilarity
     from lightly.models.modules import SimSiamPredictionHead, SimSiamProjectionHead
-    from lightly.transforms import SimSiamTransform
-    from torchvision.transforms import v2
+    from lightly_simsiam import lightly_loader  # this folder's lightly benchmark
 
-    from ssl_course.data import dataset_spec, dataset_tensors
+    from ssl_course.data import dataset_spec
     from ssl_course.models import build_backbone
 
     torch.manual_seed(0)
     spec = dataset_spec(config.dataset)
-    (images, _), _ = dataset_tensors(config.dataset)
-    to_pil = v2.ToPILImage()
-    transform = SimSiamTransform(input_size=spec.image_size, gaussian_blur=0.0,
-                                 normalize={"mean": list(spec.mean), "std": list(spec.std)})
-
-    class PilViews(torch.utils.data.Dataset):
-        def __len__(self):
-            return len(images)
-
-        def __getitem__(self, i):
-            return transform(to_pil(images[i]))
-
-    loader = torch.utils.data.DataLoader(PilViews(), batch_size=config.batch_size, shuffle=True, drop_last=True,
-                                         num_workers=workers, pin_memory=device.type == "cuda",
-                                         persistent_workers=workers > 0)
+    loader = lightly_loader(config.dataset, config.batch_size, workers, pin_memory=device.type == "cuda")
     backbone = build_backbone(config.backbone, spec.image_size, width=config.width, mean=spec.mean, std=spec.std)
     model = nn.ModuleDict({"backbone": backbone,
                            "projector": SimSiamProjectionHead(backbone.feature_dim, config.proj_hidden_dim, config.proj_dim),

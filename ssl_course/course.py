@@ -62,9 +62,9 @@ def run_config(method: str, full: bool = False, steps: int = 150, out: str | Non
     fields.update(overrides)
     config = TrainConfig(**fields)
     if not full and "epochs" not in overrides:  # plan the lr schedule for exactly `steps` steps
-        from ssl_course.theory.collapse import _train_size
+        from ssl_course.theory.collapse import train_size
 
-        n = config.train_subset or _train_size(config.dataset)
+        n = config.train_subset or train_size(config.dataset)
         config.epochs = max(1, -(-steps // max(1, n // config.batch_size)))
     return config
 

@@ -38,9 +38,13 @@ def _call(name: str, fn: Callable, *args):
         raise ExerciseError(f"{name}: not implemented yet: replace `raise NotImplementedError()` with your code") from None
 
 
+def _as_tensor(x) -> torch.Tensor:
+    """A learner's answer (tensor, number, tuple or list of them) as one float64 tensor."""
+    return torch.as_tensor(np.asarray(x.detach() if torch.is_tensor(x) else x, dtype=np.float64))
+
+
 def _close(answer, expected, tol: float = 1e-5) -> bool:
-    answer = torch.as_tensor(np.asarray(answer.detach() if torch.is_tensor(answer) else answer, dtype=np.float64))
-    expected = torch.as_tensor(np.asarray(expected.detach() if torch.is_tensor(expected) else expected, dtype=np.float64))
+    answer, expected = _as_tensor(answer), _as_tensor(expected)
     return answer.shape == expected.shape and torch.allclose(answer, expected, rtol=tol, atol=tol)
 
 
@@ -48,8 +52,7 @@ def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> 
     """Raise with the hint of the first known mistake the answer matches, or a generic one."""
     if _close(answer, expected):
         return
-    a = torch.as_tensor(np.asarray(answer.detach() if torch.is_tensor(answer) else answer, dtype=np.float64))
-    e = torch.as_tensor(np.asarray(expected.detach() if torch.is_tensor(expected) else expected, dtype=np.float64))
+    a, e = _as_tensor(answer), _as_tensor(expected)
     if a.shape != e.shape:
         raise ExerciseError(f"{name}: wrong shape: got {tuple(a.shape)}, expected {tuple(e.shape)}")
     for hint, wrong in wrong_answers.items():

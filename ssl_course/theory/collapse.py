@@ -45,7 +45,7 @@ def _train_and_measure(settings: dict, **fields) -> dict:
                          seed=settings["seed"], out=None, progress=settings["progress"], final_eval=False,
                          checkpoint_every=10**9, predictor_lr_multiplier=10.0, **fields)
     if "epochs" not in fields:
-        n = config.train_subset or _train_size(config.dataset)
+        n = config.train_subset or train_size(config.dataset)
         config.epochs = max(1, -(-settings["steps"] // (n // config.batch_size)))
     result = train(config)
     data = TrainData(config, pick_device(config.device))
@@ -56,7 +56,8 @@ def _train_and_measure(settings: dict, **fields) -> dict:
             "steps": result.steps, "effective_rank": result.effective_rank}
 
 
-def _train_size(dataset: str) -> int:
+def train_size(dataset: str) -> int:
+    """Number of training images of a dataset (without generating or decoding them where possible)."""
     from ssl_course.data import SHAPES_SIZES, load_dataset
 
     if dataset == "shapes":
@@ -79,7 +80,7 @@ def collapse_sweep(dataset: str = "shapes", fractions=(0.05, 0.2, 1.0), widths=(
             if not 0 < fraction <= 1:
                 raise ValueError(f"fractions must be in (0, 1], got {fraction}")
             settings = _settings(dataset, full, seed, progress, {"steps": steps, "width": None if full else width})
-            n = max(settings["batch_size"], int(round(fraction * _train_size(settings["dataset"]))))
+            n = max(settings["batch_size"], int(round(fraction * train_size(settings["dataset"]))))
             row = _train_and_measure(settings, train_subset=n)
             rows.append({"fraction": fraction, "width": width, "train_images": n, **row})
     return rows
@@ -95,7 +96,7 @@ def continual_vs_multiepoch(dataset: str = "shapes", chunks: int = 4, epochs: in
     if epochs % rounds:
         raise ValueError(f"epochs ({epochs}) must be a multiple of rounds ({rounds})")
     settings = _settings(dataset, full, seed, progress, {})
-    n = train_subset or _train_size(settings["dataset"])
+    n = train_subset or train_size(settings["dataset"])
     steps = epochs * (n // settings["batch_size"]) if not full else settings["steps"]
     settings["steps"] = steps
     regimes = {
