@@ -9,8 +9,8 @@ For one method / backbone / batch size, on one device, three measurements of the
 * (c) lightly-style: torchvision CPU transforms per image (lightly's ``SimSiamTransform``) in a
   DataLoader with workers, lightly's SimSiam heads and loss, views copied to the device.
 
-The data is the built-in ``shapes`` set (32 px, CIFAR's size; no download). On CUDA every side uses
-bf16 autocast and channels_last, as the trainer does. Prints one JSON line: images/s of each and the
+The data is the built-in ``shapes`` set (32 px, CIFAR's size; no download). Every side uses
+channels_last (CUDA and CPU) and, on CUDA, bf16 autocast, as the trainer does. Prints one JSON line: images/s of each and the
 ratios b/a (goal >= 0.85) and b/c (goal >= 3).
 
     python benchmarks/throughput.py --method simsiam --backbone resnet18 --batch-size 512   # a GPU
@@ -27,7 +27,7 @@ import time
 import torch
 from torch import nn
 
-from ssl_course.train import TrainConfig, TrainData, build_from_config, pick_device
+from ssl_course.train import TrainConfig, TrainData, build_from_config, pick_device, prefers_channels_last
 
 
 def _sync(device: torch.device) -> None:
@@ -55,7 +55,7 @@ def _autocast(device: torch.device):
 
 def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
     x = x.to(device, non_blocking=True)
-    return x.contiguous(memory_format=torch.channels_last) if device.type == "cuda" else x
+    return x.contiguous(memory_format=torch.channels_last) if prefers_channels_last(device) else x
 
 
 def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int) -> tuple[float, float]:
@@ -63,7 +63,7 @@ def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int) -> 
     torch.manual_seed(0)
     data = TrainData(config, device)
     method = build_from_config(config, data.size).to(device)
-    if device.type == "cuda":
+    if prefers_channels_last(device):
         method = method.to(memory_format=torch.channels_last)
     optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.01, momentum=0.9,
                                 fused=device.type == "cuda")
@@ -112,7 +112,7 @@ def lightly_style(config: TrainConfig, device: torch.device, steps: int, warmup:
     model = nn.ModuleDict({"backbone": backbone,
                            "projector": SimSiamProjectionHead(backbone.feature_dim, config.proj_hidden_dim, config.proj_dim),
                            "predictor": SimSiamPredictionHead(config.proj_dim, config.proj_dim // 4, config.proj_dim)}).to(device)
-    if device.type == "cuda":
+    if prefers_channels_last(device):
         model = model.to(memory_format=torch.channels_last)
     criterion = NegativeCosineSimilarity()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)

@@ -106,7 +106,12 @@ def evaluate_backbone(backbone: torch.nn.Module, train_set, test_set, k: int = 2
     """
     train_f, train_y = extract_features(backbone, train_set, device=device)
     test_f, test_y = extract_features(backbone, test_set, device=device)
-    scores = {"knn": knn_accuracy(train_f, train_y, test_f, test_y, k=k)}
+    return score_features(train_f, train_y, test_f, test_y, k=k, probe=probe)
+
+
+def score_features(train_features, train_labels, test_features, test_labels, k: int = 200, probe: bool = False) -> dict:
+    """kNN (and, with ``probe``, linear-probe) accuracy of features already extracted."""
+    scores = {"knn": knn_accuracy(train_features, train_labels, test_features, test_labels, k=k)}
     if probe:
-        scores["linear_probe"] = linear_probe(train_f, train_y, test_f, test_y)
+        scores["linear_probe"] = linear_probe(train_features, train_labels, test_features, test_labels)
     return scores

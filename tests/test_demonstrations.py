@@ -34,12 +34,15 @@ def test_simsiam_without_predictor_collapses(simsiam_runs):
     assert no_predictor.effective_rank < 5 and no_predictor.effective_rank < 0.3 * healthy.effective_rank
 
 
-def test_byol_with_ema_keeps_a_full_representation_and_lowers_its_loss():
-    result = train(TrainConfig(method="byol", lr=0.1, max_steps=200, out=None, **FAST))
-    assert result.method.target is not None
+def test_byol_with_ema_learns():
+    """lr 0.5 and EMA 0.99 (solo-learn's small-image recipe): measured kNN 0.269 vs 0.235 (seed 1: 0.286 vs 0.207)."""
+    config = TrainConfig(method="byol", lr=0.5, ema=0.99, out=None, **{**FAST, "epochs": 8})
+    result = train(config)
+    assert result.method.target is not None and result.steps == 624
     first = sum(h["loss"] for h in result.history[:20]) / 20
     assert result.loss < first - 0.3
     assert result.effective_rank > 10 and not result.collapsed
+    assert result.knn > random_init_knn(config) + 0.025
 
 
 def test_learned_linear_predictor_aligns_with_the_feature_correlation():

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ssl_course.data import dataset_spec
-from ssl_course.evaluation import evaluate_backbone, extract_features
+from ssl_course.evaluation import extract_features, score_features
 from ssl_course.metrics import explained_variance_auc, singular_value_curve
 
 PAPER_AUC = {0.01: 0.610, 0.05: 0.748, 0.10: 0.845, 0.20: 0.879, 0.50: 0.871, 1.00: 0.858}
@@ -50,9 +50,11 @@ def _train_and_measure(settings: dict, **fields) -> dict:
     result = train(config)
     data = TrainData(config, pick_device(config.device))
     train_set, test_set = data.eval_sets(None)
-    features, _ = extract_features(result.method.backbone, test_set, device=data.device)
-    scores = evaluate_backbone(result.method.backbone, train_set, test_set, probe=True, device=data.device)
-    return {"auc": explained_variance_auc(features), "curve": singular_value_curve(features).numpy(), **scores,
+    # One pass over each split: the test features serve both the AUC and the kNN/probe scores.
+    train_f, train_y = extract_features(result.method.backbone, train_set, device=data.device)
+    test_f, test_y = extract_features(result.method.backbone, test_set, device=data.device)
+    scores = score_features(train_f, train_y, test_f, test_y, probe=True)
+    return {"auc": explained_variance_auc(test_f), "curve": singular_value_curve(test_f).numpy(), **scores,
             "steps": result.steps, "effective_rank": result.effective_rank}
 
 
