@@ -56,7 +56,7 @@ def cmd_train(args) -> int:
         dp_rho=args.dp_rho, dp_eps=args.dp_eps, dp_freq=args.dp_freq,
         seed=args.seed, device=args.device, out=args.out, overwrite=args.overwrite,
         checkpoint_every=args.checkpoint_every, eval_every=args.eval_every, progress=not args.no_progress,
-        gpu_aug=args.gpu_aug, compile=args.compile,
+        gpu_aug=args.gpu_aug, compile=args.compile, strict_images=args.strict_images,
     )
     result = train(config, resume=args.resume)
     _print_result(result.summary(), args.json)
@@ -121,6 +121,8 @@ def build_parser() -> Parser:
     tr.add_argument("--gpu-aug", action=argparse.BooleanOptionalAction, default=None,
                     help="keep the images on the GPU and make the views there (default: on the training device)")
     tr.add_argument("--compile", action="store_true", help="torch.compile the training step")
+    tr.add_argument("--strict-images", action="store_true",
+                    help="ImageFolder: stop at the first undecodable image instead of skipping it")
     tr.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     tr.add_argument("--no-progress", action="store_true")
     tr.set_defaults(func=cmd_train)
@@ -139,21 +141,34 @@ def build_parser() -> Parser:
     return parser
 
 
+def one_line(err: BaseException) -> str:
+    """The message of ``err`` on one line; for an error re-raised from a DataLoader worker, the original one."""
+    lines = str(err).strip().splitlines()
+    if not lines:
+        return type(err).__name__
+    if lines[0].startswith("Caught ") and "DataLoader worker" in lines[0]:  # the worker's traceback follows
+        last = lines[-1]
+        return last.split(": ", 1)[1] if ": " in last else last
+    return lines[0]
+
+
 def main(argv: list[str] | None = None) -> int:
-    from ssl_course.train import TrainingDiverged
+    from ssl_course.train import TrainingDiverged, TrainingInterrupted
 
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except (UserError, *USER_ERRORS) as err:
-        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        print(f"ssl-course: error: {message}", file=sys.stderr)
+        print(f"ssl-course: error: {one_line(err)}", file=sys.stderr)
         return 2
     except TrainingDiverged as err:
         print(f"ssl-course: training stopped: {err}", file=sys.stderr)
         return 1
+    except TrainingInterrupted as err:
+        print(f"ssl-course: interrupted: {err}", file=sys.stderr)
+        return err.exit_code
     except KeyboardInterrupt:
-        print("ssl-course: interrupted (the last checkpoint is kept; --resume continues)", file=sys.stderr)
+        print("ssl-course: interrupted", file=sys.stderr)
         return 130
 
 

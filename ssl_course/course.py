@@ -118,10 +118,26 @@ def plot_accuracies(accuracies: dict[str, float], title: str = "kNN accuracy (te
     return fig
 
 
+def claim(statement: str, holds: bool, measured: str) -> bool:
+    """Print a lesson as a checked statement: ``<statement>: True (measured: <numbers>)``.
+
+    Under nbval the statement and its truth value are compared with the committed output;
+    ``notebooks/nbval_sanitize.cfg`` masks the numbers in the parentheses, whose last digit may
+    change with the torch build. Keep parentheses out of ``measured``.
+
+    >>> claim("two beats one by >= 0.5", 2 - 1 >= 0.5, "2 vs 1")
+    two beats one by >= 0.5: True (measured: 2 vs 1)
+    True
+    """
+    print(f"{statement}: {bool(holds)} (measured: {measured})")
+    return bool(holds)
+
+
 def summary_table(results: dict[str, TrainResult]) -> str:
-    """One line per run: kNN, effective rank, std of normalised z, rounded for reading."""
-    lines = [f"{'run':<24} {'kNN':>6} {'eff. rank':>10} {'std(z/|z|)':>11}"]
+    """One line per run: kNN, effective rank, std of normalised z, and the step of the collapse warning."""
+    lines = [f"{'run':<24} {'kNN':>6} {'eff. rank':>10} {'std(z/|z|)':>11}  collapse warning"]
     for name, r in results.items():
         knn = float("nan") if r.knn is None else r.knn
-        lines.append(f"{name:<24} {knn:>6.2f} {r.effective_rank:>10.1f} {r.std_of_normalized:>11.3f}")
+        warned = "-" if r.collapse_step is None else f"at step {r.collapse_step}"
+        lines.append(f"{name:<24} {knn:>6.2f} {r.effective_rank:>10.1f} {r.std_of_normalized:>11.3f}  {warned}")
     return "\n".join(lines)

@@ -29,7 +29,9 @@ import dataclasses
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import tempfile
 import time
 from dataclasses import dataclass
@@ -53,11 +55,58 @@ from ssl_course.optim import LARS
 
 # Fields that may differ when a run is resumed; everything else must match the checkpoint.
 OPTIMIZERS = ("sgd", "lars")
-RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_every", "eval_every", "out", "overwrite")
+RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_every", "eval_every", "out", "overwrite",
+                  "strict_images")
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """SIGINT (Ctrl-C) or SIGTERM stopped the run after it wrote a checkpoint at the current step."""
+
+    def __init__(self, signum: int, step: int, path: Path | None):
+        self.signum, self.step, self.path = signum, step, path
+        where = f"checkpoint at step {step} in {path}; --resume continues" if path else f"stopped at step {step}"
+        super().__init__(f"{signal.Signals(signum).name} received: {where}")
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # the shell's convention: 130 for SIGINT, 143 for SIGTERM
+
+
+class StopSignals:
+    """While active, SIGINT/SIGTERM only set ``received``: the loop saves, then stops, between two steps.
+
+    A second signal interrupts at once. Outside the main thread (where handlers cannot be set)
+    it does nothing.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.received: int | None = None
+        self.previous = {}
+
+    def _handle(self, signum, frame):
+        if self.received is not None:
+            self.restore()
+            raise KeyboardInterrupt
+        self.received = signum
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+        return self
+
+    def restore(self) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        self.previous = {}
+
+    def __exit__(self, *exc):
+        self.restore()
 
 
 @dataclass
@@ -107,6 +156,7 @@ class TrainConfig:
     log_every: int = 10  # steps between collapse-monitor measurements
     progress: bool = True
     num_workers: int = 2  # DataLoader workers (ImageFolder only)
+    strict_images: bool = False  # ImageFolder: an undecodable image is an error instead of being skipped
     compile: bool = False  # torch.compile the training step
     gpu_aug: bool | None = None  # in-memory data resident on the GPU, views made there; None: on the training device
     optimizer: str = "sgd"  # "sgd" or "lars" (large batches, BYOL/SimCLR ImageNet recipe)
@@ -153,10 +203,11 @@ class TrainResult:
     effective_rank: float
     knn: float | None
     out: Path
-    collapsed: bool
+    collapsed: bool  # the collapse monitor's verdict at the last measurement
+    collapse_step: int | None = None  # the step at which the monitor first warned (None: never)
 
     def summary(self) -> dict:
-        keys = ("knn", "loss", "std_of_normalized", "effective_rank", "steps", "seconds", "collapsed")
+        keys = ("knn", "loss", "std_of_normalized", "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
         data = {k: getattr(self, k) for k in keys}
         return {**data, "method": self.config.method, "dataset": self.config.dataset, "out": str(self.out)}
 
@@ -250,6 +301,8 @@ class TrainData:
             self.train_dataset = train
             self.eval_train = load_dataset(config.dataset, spec.train_split, root=root, transform=eval_transform(self.size, spec.mean, spec.std))
             self.eval_test = load_dataset(config.dataset, spec.test_split, root=root, transform=eval_transform(self.size, spec.mean, spec.std))
+            for dataset in (self.train_dataset, self.eval_train, self.eval_test):
+                dataset.strict = config.strict_images
             self.n = len(train)
         if self.n < config.batch_size:
             raise ValueError(f"batch size {config.batch_size} exceeds the {self.n} training images")
@@ -311,9 +364,14 @@ def _prepare_out(config: TrainConfig, resume: bool) -> Path:
     if config.out is None:
         return Path(tempfile.mkdtemp(prefix="ssl_course_run_"))
     out = Path(config.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder: name a folder for the run (it keeps last.pt and metrics.jsonl)")
     if not resume and (out / "last.pt").exists() and not config.overwrite:
         raise ValueError(f"{out} already holds a run (last.pt): pass --resume to continue it, --overwrite to replace it, or another --out")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a parent is a file, no permission, ...
+        raise ValueError(f"cannot make the run folder {out} ({err.strerror or err})") from None
     return out
 
 
@@ -414,13 +472,13 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
 
     stop_at = total_steps if config.max_steps is None else min(total_steps, config.max_steps)
     dim = config.proj_dim
-    collapse_warned, collapsed = False, False
+    collapse_step, collapsed = None, False
     last = {"loss": float("nan"), "std_of_normalized": float("nan"), "effective_rank": float("nan")}
     autocast = torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     bar = tqdm(total=stop_at, initial=start_step, disable=not (config.progress and context.is_main), desc=config.method, dynamic_ncols=True, file=sys.stderr)
     started, step = time.perf_counter(), start_step
     method.train()
-    with open(metrics_path if context.is_main else os.devnull, "a") as log:
+    with open(metrics_path if context.is_main else os.devnull, "a") as log, StopSignals() as signals:
         while step < stop_at:
             epoch, batch = divmod(step, data.steps_per_epoch)
             for view1, view2 in data.views(epoch, batch):
@@ -453,8 +511,8 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                         row["commutator"] = commutator_norm(F, head)
                         row["alignment"] = eigen_alignment(F, head)[:8].mean().item()
                     collapsed = row["std_of_normalized"] < 0.2 / math.sqrt(dim) or row["effective_rank"] <= 2.0
-                    if collapsed and not collapse_warned and step > warmup_steps and context.is_main:
-                        collapse_warned = True
+                    if collapsed and collapse_step is None and step > warmup_steps and context.is_main:
+                        collapse_step = step
                         _say(f"warning: the projector output looks collapsed at step {step} (std of normalised z = "
                              f"{row['std_of_normalized']:.4f}, healthy ~ {1 / math.sqrt(dim):.3f}; effective rank "
                              f"{row['effective_rank']:.1f}). Check the stop-gradient, the predictor and the learning rate.")
@@ -472,6 +530,12 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                     save(step, seconds)
                 if config.time_budget is not None and distributed.any_rank(seconds >= config.time_budget, context, device):
                     stop_at = step
+                if distributed.any_rank(signals.received is not None, context, device):
+                    bar.close()
+                    log.flush()
+                    save(step, seconds)  # at this step, between two steps: --resume continues exactly
+                    raise TrainingInterrupted(signals.received or signal.SIGTERM, step,
+                                              out / "last.pt" if config.out is not None else None)
                 if step >= stop_at:
                     break  # before the next batch is augmented: its RNG draws belong to the resumed run
     bar.close()
@@ -480,7 +544,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     knn = evaluate_knn(method, data, None, config.knn_k) if config.final_eval and context.is_main else None
     distributed.barrier(context)
     return TrainResult(method, config, history, step, round(seconds, 3), last["loss"], last["std_of_normalized"],
-                       last["effective_rank"], knn, out, collapsed)
+                       last["effective_rank"], knn, out, collapsed, collapse_step)
 
 
 def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[SiameseMethod, TrainConfig, int]:

@@ -112,6 +112,15 @@ accuracies = {"SimCLR": result.knn, "random init": random_init_knn(config), "raw
 print({name: round(value, 2) for name, value in accuracies.items()})
 plot_accuracies(accuracies);
 
+# %%
+# NBVAL_CHECK_OUTPUT
+from ssl_course.course import claim
+
+claim("SimCLR beats the same network at random init by >= 0.08 kNN", result.knn >= accuracies["random init"] + 0.08,
+      f"{result.knn:.2f} vs {accuracies['random init']:.2f}, one seed")
+claim("and raw pixels by >= 0.03", result.knn >= accuracies["raw pixels"] + 0.03,
+      f"{result.knn:.2f} vs {accuracies['raw pixels']:.2f}");
+
 # %% [markdown]
 # Without any label, 300 steps of SimCLR give features whose nearest neighbours share the class
 # far more often than those of raw pixels or of the same network untrained.

@@ -79,7 +79,7 @@ plt.xlabel("step"); plt.ylabel("EMA momentum m"); plt.title("the target slows do
 # projections (≈ 1/√d = 0.088 when spread out, 0 when collapsed).
 
 # %%
-from ssl_course.course import plot_monitors, run_config, summary_table
+from ssl_course.course import claim, plot_monitors, run_config, summary_table
 from ssl_course.train import train
 
 runs = {
@@ -90,6 +90,13 @@ runs = {
 results = {name: train(run_config("byol", full=FULL, steps=150, **switches)) for name, switches in runs.items()}
 print(summary_table(results))
 plot_monitors(results);
+
+# %%
+# NBVAL_CHECK_OUTPUT
+byol, no_predictor = results["BYOL (EMA + predictor)"], results["no predictor"]
+claim("without the predictor the normalised projections shrink to < 1/2 of BYOL's std",
+      no_predictor.std_of_normalized < 0.5 * byol.std_of_normalized,
+      f"{no_predictor.std_of_normalized:.3f} vs {byol.std_of_normalized:.3f}, one seed")
 
 # %% [markdown]
 # With its predictor, BYOL keeps many directions alive; without it the projections lose rank
@@ -104,11 +111,17 @@ plot_monitors(results);
 # learned first, the shape later (notebook 03 shows SimSiam on the easier `digits`).
 
 # %%
-# NBVAL_CHECK_OUTPUT
 from ssl_course.demo import random_init_knn
 
 longer = train(run_config("byol", full=FULL, steps=624, lr=0.5, ema=0.99))
-print(f"BYOL kNN {longer.knn:.2f}, random init {random_init_knn(longer.config):.2f}")
+longer_random = random_init_knn(longer.config)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claim("BYOL beats the same network at random init (kNN)", longer.knn > longer_random,
+      f"{longer.knn:.2f} vs {longer_random:.2f}, one seed")
+claim("and it has not collapsed: effective rank > 10, no warning", longer.effective_rank > 10 and longer.collapse_step is None,
+      f"effective rank {longer.effective_rank:.0f}");
 
 # %% [markdown]
 # ## Summary

@@ -71,18 +71,26 @@ check_std_of_normalized(std_of_normalized)
 # Same seed, same data order for every run.
 
 # %%
-from ssl_course.course import plot_monitors, run_config, summary_table
+from ssl_course.course import claim, plot_monitors, run_config, summary_table
 from ssl_course.train import train
 
 runs = {
     "SimSiam": dict(),
     "no stop-gradient": dict(stop_gradient=False),
+    "no predictor": dict(predictor="none"),
     "predictor lr x10": dict(predictor_lr_multiplier=10.0),
     "no weight decay": dict(weight_decay=0.0),
 }
 results = {name: train(run_config("simsiam", full=FULL, steps=150, **switches)) for name, switches in runs.items()}
 print(summary_table(results))
 plot_monitors(results);
+
+# %%
+# NBVAL_CHECK_OUTPUT
+simsiam_rank = results["SimSiam"].effective_rank
+for name in ("no stop-gradient", "no predictor"):
+    claim(f"{name}: effective rank < 0.3x SimSiam's", results[name].effective_rank < 0.3 * simsiam_rank,
+          f"{results[name].effective_rank:.1f} vs {simsiam_rank:.1f}, one seed")
 
 # %% [markdown]
 # Without the stop-gradient the loss drops fastest (towards −1) and the representation collapses:
@@ -96,7 +104,6 @@ plot_monitors(results);
 # set shows the whole story in about a minute, so these two runs stay small even with `FULL`.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 from ssl_course.demo import random_init_knn
 
 digits_runs = {name: train(run_config("simsiam", steps=330, dataset="digits", **switches))
@@ -104,6 +111,16 @@ digits_runs = {name: train(run_config("simsiam", steps=330, dataset="digits", **
 digits_random = random_init_knn(digits_runs["SimSiam"].config)
 print(summary_table(digits_runs))
 print(f"random init kNN: {digits_random:.2f}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+simsiam, no_sg = digits_runs["SimSiam"], digits_runs["no stop-gradient"]
+claim("SimSiam beats random init by >= 0.05 kNN", simsiam.knn >= digits_random + 0.05,
+      f"{simsiam.knn:.2f} vs {digits_random:.2f}, one seed")
+claim("without the stop-gradient the projections collapse: effective rank < 5 of 128, and a warning",
+      no_sg.effective_rank < 5 and no_sg.collapse_step is not None,
+      f"{no_sg.effective_rank:.1f}, with it {simsiam.effective_rank:.1f}")
+claim("and falls below SimSiam by >= 0.1 kNN", no_sg.knn <= simsiam.knn - 0.1, f"{no_sg.knn:.2f} vs {simsiam.knn:.2f}");
 
 # %%
 from ssl_course.course import plot_accuracies

@@ -4,10 +4,17 @@ torchvision's classes do the reading. We change only two things: images come out
 as uint8 tensors (3, H, W), and the presence check does not hash the archives
 (md5 of 2.6 GB of STL-10 at every start is slow; ``verify=True`` restores it),
 so a missing file yields a one-line message naming the files and where they go.
+
+An ImageFolder (``RobustImageFolder``) survives undecodable files: a corrupt JPEG is
+replaced by the next readable sample, logged with its path once and counted. One bad file
+must not end a multi-hour run, but many mean the data is wrong: past ``max_bad_share`` of
+the folder it stops with one line naming the first bad files. ``strict=True``
+(``--strict-images``) makes any bad file an error.
 """
 from __future__ import annotations
 
 import pickle
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -78,12 +85,57 @@ def read_image_rgb(path: str) -> torch.Tensor:
     return decode_image(read_file(path), mode=ImageReadMode.RGB)
 
 
+class BadImagesError(ValueError):
+    """Undecodable images: any with ``strict``, or more than ``max_bad_share`` of the folder."""
+
+
+class RobustImageFolder(datasets.ImageFolder):
+    """torchvision's ImageFolder that replaces an undecodable image by the next readable one.
+
+    Each bad file is logged once (path and reason) on stderr and kept in ``bad``. Under a
+    DataLoader every worker process keeps its own record, so the share is checked per worker,
+    which sees a slice of the folder: the limit errs towards stopping early.
+    """
+
+    strict: bool = False
+    max_bad_share: float = 0.01
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bad: dict[str, str] = {}
+
+    def __getitem__(self, index: int):
+        if not -len(self.samples) <= index < len(self.samples):
+            raise IndexError(index)  # ends plain iteration (``for x in dataset``)
+        for offset in range(len(self.samples)):
+            i = (index + offset) % len(self.samples)
+            path = self.samples[i][0]
+            if path in self.bad:
+                continue
+            try:
+                return super().__getitem__(i)
+            except (RuntimeError, OSError, ValueError) as err:  # torchvision.io decode errors are RuntimeErrors
+                self._record(path, err)
+        raise BadImagesError(f"no readable image in {self.root}")
+
+    def _record(self, path: str, err: Exception) -> None:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:120]
+        if self.strict:
+            raise BadImagesError(f"unreadable image {path} ({reason}); drop --strict-images to skip such files") from None
+        self.bad[path] = reason
+        print(f"ssl_course: skipped unreadable image {path} ({reason}); {len(self.bad)} so far", file=sys.stderr, flush=True)
+        if len(self.bad) > self.max_bad_share * len(self.samples):
+            first = ", ".join(list(self.bad)[:3])
+            raise BadImagesError(f"{len(self.bad)} unreadable images in {self.root} (more than "
+                                 f"{self.max_bad_share:.0%} of {len(self.samples)}), first: {first}") from None
+
+
 def _imagefolder(root: Path, split: str, transform) -> datasets.ImageFolder:
     folder = root / split
     if not folder.is_dir():
         raise _missing("imagefolder", root, split, f" (no folder {folder})")
     try:
-        return datasets.ImageFolder(str(folder), transform=transform, loader=read_image_rgb)
+        return RobustImageFolder(str(folder), transform=transform, loader=read_image_rgb)
     except FileNotFoundError as err:  # torchvision: no class folders or no images in them
         raise _missing("imagefolder", root, split, f" ({str(err).splitlines()[0]})") from None
 
