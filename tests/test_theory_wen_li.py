@@ -4,40 +4,49 @@ import pytest
 
 from ssl_course.theory.wen_li import History, WenLiConfig, detect_phases, run
 
-STEPS, SEED = 3500, 1  # seed 1: the documented example (README: how often each head learns v_2 over seeds)
+from ssl_course.theory.wen_li import SeedOutcome, format_seed_table, outcome, seed_table
 
 
 @pytest.fixture(scope="module")
 def histories():
-    return {head: run(head, steps=STEPS, seed=SEED, record_every=10) for head in ("offdiag", "identity_fixed", "none")}
+    """Seed 2: without a trainable head both neurons end on v_1 (measured: alignments > 0.9 with v_1, < 0.1 with v_2)."""
+    return {head: run(head, steps=1500, seed=2, record_every=10) for head in ("offdiag", "identity_fixed", "none")}
 
 
 def final(history):
     return np.abs(history.alignment[-1])  # (neurons, features)
 
 
-def test_offdiag_head_learns_both_features_in_different_neurons_and_phases_in_order(histories):
-    history = histories["offdiag"]
-    a = final(history)
-    strong = a[:, 0].argmax()
-    assert a[strong, 0] > 0.8 and a[1 - strong, 1] > 0.8  # one neuron per feature
-    phases = detect_phases(history)
-    assert phases.strong_neuron == strong and phases.in_order
-    assert phases.learned_strong < phases.acceleration  # v_2 comes after v_1
-    E = history.head
-    entry = np.abs(E[:, 1 - strong, strong])
-    assert entry.max() > 0.5  # substitution: the head really mixes the neurons ...
-    assert entry[-1] < 0.2 * entry.max()  # ... and returns towards I
-    assert np.allclose(np.diagonal(E, axis1=1, axis2=2), 1.0)  # the diagonal is frozen
+def test_identity_fixed_and_none_are_the_same_function(histories):
+    assert np.array_equal(histories["identity_fixed"].alignment, histories["none"].alignment)
+    assert np.allclose(histories["none"].head, np.eye(2))
 
 
-@pytest.mark.parametrize("head", ["identity_fixed", "none"])
-def test_without_a_trainable_head_both_neurons_learn_the_strong_feature_only(histories, head):
-    a = final(histories[head])
+def test_without_a_trainable_head_both_neurons_learn_the_strong_feature_only(histories):
+    a = final(histories["none"])
     assert (a[:, 0] > 0.8).all() and (a[:, 1] < 0.3).all()  # dimensional collapse onto v_1
-    phases = detect_phases(histories[head])
-    assert phases.acceleration is None and phases.substitution is None
-    assert np.allclose(histories[head].head, np.eye(2))
+    phases = detect_phases(histories["none"])
+    assert phases.acceleration is None and phases.substitution is None and not phases.in_order
+
+
+def test_the_trainable_head_moves_only_off_the_diagonal(histories):
+    E = histories["offdiag"].head
+    assert np.allclose(np.diagonal(E, axis1=1, axis2=2), 1.0)  # the diagonal is frozen
+    assert np.abs(E[-1] - np.eye(2)).max() > 0.05  # the off-diagonal entries did learn
+
+
+def test_outcome_and_seed_table_report_what_the_alignments_say():
+    steps = np.arange(4) * 10
+    alignment = np.zeros((4, 2, 2))
+    alignment[1:, 0, 0] = 0.9  # neuron 1 on v_1 from step 10
+    alignment[3:, 1, 1] = 0.7  # neuron 2 on v_2 at step 30
+    history = History(steps, alignment, np.tile(np.eye(2), (4, 1, 1)), np.zeros(4))
+    assert outcome(history, seed=5) == SeedOutcome(5, True, True, False, 30)
+    alignment[3:, 1, 1] = 0.5
+    assert outcome(history, seed=5) == SeedOutcome(5, False, False, False, None)
+    table = seed_table([0, 1], heads=("none",), steps=30, record_every=10)
+    assert [r.seed for r in table["none"]] == [0, 1]
+    assert format_seed_table(table).splitlines()[1].startswith("none")
 
 
 def test_detect_phases_on_a_hand_made_history():
@@ -51,7 +60,11 @@ def test_detect_phases_on_a_hand_made_history():
     phases = detect_phases(history)
     assert (phases.strong_neuron, phases.learned_strong, phases.substitution, phases.acceleration,
             phases.head_returns) == (1, 10, 20, 40, 40)
-    assert phases.in_order
+    assert not phases.in_order  # acceleration and the head's return fall on one step: not separate events
+    head[4:, 0, 1] = 0.6  # the head stays up one more record, then returns
+    head[5:, 0, 1] = 0.0
+    phases = detect_phases(History(steps, alignment, head, np.zeros(6)))
+    assert (phases.acceleration, phases.head_returns) == (40, 50) and phases.in_order
 
 
 def test_views_are_complementary_and_carry_one_feature():

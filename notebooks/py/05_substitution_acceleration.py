@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity.
 #
-# **Time**: about 1 minute on a laptop CPU with `FULL = False`.
+# **Time**: about 2 minutes on a laptop CPU with `FULL = False`.
 
 # %%
 # On Colab: install the course package (does nothing elsewhere)
@@ -63,35 +63,65 @@ from ssl_course.exercises import check_batchnorm_no_affine
 check_batchnorm_no_affine(batchnorm_no_affine)
 
 # %% [markdown]
-# ## Three heads, one seed
+# ## Eight seeds, with and without the trainable head
 # `run` trains the toy with SGD and records each neuron's alignment with v₁ and v₂ and the head.
+# `seed_table` runs every head on every seed. `identity_fixed` and `none` train the very same
+# function: E = I maps f(x) to f(x) and has no parameter to learn, so we run `none` for both.
+# About 6 s per run on a laptop CPU.
+
+# %%
+from ssl_course.theory.wen_li import format_seed_table, plot_seed_view, seed_table
+
+table = seed_table(range(8), heads=("offdiag", "none"), steps=4000, record_every=20)
+print(format_seed_table(table))
+plot_seed_view(table, steps=4000);
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from ssl_course.course import claim
+
+learned = {head: sum(r.v2_learned for r in rows) for head, rows in table.items()}
+claim("the trainable head learns v2 on at least as many seeds as no head", learned["offdiag"] >= learned["none"],
+      f"{learned['offdiag']} of 8 vs {learned['none']} of 8");
+
+# %% [markdown]
+# So in our toy the head *helps*: it learns the weak feature on more seeds than no head does.
+# It does not yet do so on every seed, and the four phases rarely show up as separate events
+# (the `phases in order` column): in our setting v₁ is learned within a few dozen steps, before
+# the slow head can substitute it, and on many seeds both neurons then sit on v₁. The paper
+# proves the mechanism in its own regime (its widths, initialisation scale and learning-rate
+# ratios), which this CPU toy does not reproduce yet.
+#
+# ## The mechanism on one seed
+# The first seed on which the head ends with one neuron per feature (taken from the table, not
+# chosen by hand), next to the same seed without a trainable head.
 
 # %%
 from ssl_course.theory.wen_li import detect_phases, plot_phases, run
 
-histories = {head: run(head, steps=4000, seed=1, record_every=10) for head in ("offdiag", "identity_fixed", "none")}
+shown = next((r.seed for r in table["offdiag"] if r.one_neuron_per_feature), 0)
+histories = {head: run(head, steps=4000, seed=shown, record_every=10) for head in ("offdiag", "none")}
 plot_phases(histories);
-
-# %%
-# NBVAL_CHECK_OUTPUT
 for head, history in histories.items():
     phases = detect_phases(history)
-    print(f"{head:>15}: v1 learned at {phases.learned_strong}, substitution at {phases.substitution}, "
+    print(f"seed {shown}, {head:>8}: v1 learned at {phases.learned_strong}, substitution at {phases.substitution}, "
           f"v2 learned at {phases.acceleration}, head back at {phases.head_returns}")
 
 # %% [markdown]
-# With the trainable off-diagonal head: neuron 1 learns v₁; E's off-diagonal entry grows so that
-# neuron 1's output stands in for neuron 2's (substitution); neuron 2, no longer rewarded for
-# copying v₁, learns the weak v₂ (acceleration); E then returns to I. With E fixed at I (or no
-# head) both neurons learn v₁ and v₂ is never learned: dimensional collapse.
-#
-# In our toy this happens on some seeds, not all (README: 2 of 8 seeds with the head, 1 of 8
-# without); the paper proves it in its own regime of widths and learning-rate ratios.
+# What to look for: with the trainable off-diagonal head one neuron learns v₁; the entry of E
+# that carries that neuron into the other's prediction grows (substitution, bottom panel); the
+# other neuron, no longer rewarded for copying v₁, learns the weak v₂ (acceleration); E then
+# returns towards I. Without a trainable head both neurons are rewarded for v₁ alone.
+# `detect_phases` marks each event when it crosses its threshold (alignment 0.6; head entry
+# 0.3; E back below half its peak); events that fall on the same recorded step are not counted
+# as "in order".
 #
 # ## Summary
 # * Substitution: the head lets one neuron's feature serve for another.
 # * Acceleration: the freed neuron learns a weak feature it would otherwise ignore.
 # * The head ends near the identity, which is why an identity-initialised head works.
+# * Measured here over 8 seeds: the head learns the weak feature on more seeds than no head,
+#   not on all of them (the table above).
 #
 # **References**: Wen & Li 2022, *The Mechanism of Prediction Head in Non-contrastive
 # Self-supervised Learning* (NeurIPS).

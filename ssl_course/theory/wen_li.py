@@ -162,9 +162,9 @@ class Phases:
 
     @property
     def in_order(self) -> bool:
-        """All four phases happened, in the order the paper describes."""
+        """All four phases happened as separate events, in the order the paper describes."""
         times = [self.learned_strong, self.substitution, self.acceleration, self.head_returns]
-        return None not in times and times == sorted(times)
+        return None not in times and all(a < b for a, b in zip(times, times[1:]))
 
 
 def detect_phases(history: History, threshold: float = 0.6, head_threshold: float = 0.3) -> Phases:
@@ -193,28 +193,100 @@ def detect_phases(history: History, threshold: float = 0.6, head_threshold: floa
     return Phases(strong, as_step(learned), as_step(substitution), as_step(acceleration), as_step(head_returns))
 
 
-def plot_phases(histories: dict[str, History], ax=None):
-    """Feature alignment of every neuron over time, one panel per head, with the detected phases marked."""
+@dataclass
+class SeedOutcome:
+    """What one seed's run ended with (``seed_table``)."""
+
+    seed: int
+    v2_learned: bool  # some neuron ends with |alignment with v_2| > threshold
+    one_neuron_per_feature: bool  # one neuron on v_1 and the other on v_2, both above threshold
+    phases_in_order: bool  # ``detect_phases(...).in_order``
+    v2_step: int | None  # first recorded step at which v_2 is learned
+
+
+def outcome(history: History, seed: int, threshold: float = 0.6) -> SeedOutcome:
+    a = np.abs(history.alignment)
+    final = a[-1]
+    strong = int(final[:, 0].argmax())
+    others = [j for j in range(final.shape[0]) if j != strong]
+    hits = np.nonzero(a[:, :, 1].max(axis=1) > threshold)[0]
+    return SeedOutcome(seed, bool((final[:, 1] > threshold).any()),
+                       bool(final[strong, 0] > threshold and any(final[j, 1] > threshold for j in others)),
+                       detect_phases(history, threshold).in_order, int(history.steps[hits[0]]) if len(hits) else None)
+
+
+def seed_table(seeds, heads=HEADS, steps: int = 4000, config: WenLiConfig | None = None,
+               record_every: int = 10) -> dict[str, list[SeedOutcome]]:
+    """Run every head on every seed; per head, one ``SeedOutcome`` per seed.
+
+    ``identity_fixed`` and ``none`` train the very same function (E = I maps f to f and has no
+    parameter), so passing one of them is enough.
+    """
+    return {head: [outcome(run(head, steps, seed, config, record_every), seed) for seed in seeds] for head in heads}
+
+
+def format_seed_table(table: dict[str, list[SeedOutcome]]) -> str:
+    """Per head: seeds where v_2 is learned, with one neuron per feature, and with the phases in order."""
+    lines = [f"{'head':<15} {'v2 learned':<22} {'one neuron/feature':<22} phases in order"]
+    for head, rows in table.items():
+        def cell(flag):
+            hits = [r.seed for r in rows if getattr(r, flag)]
+            return f"{len(hits)}/{len(rows)} {hits}"
+        lines.append(f"{head:<15} {cell('v2_learned'):<22} {cell('one_neuron_per_feature'):<22} {cell('phases_in_order')}")
+    return "\n".join(lines)
+
+
+def plot_seed_view(table: dict[str, list[SeedOutcome]], steps: int | None = None, ax=None):
+    """Across seeds: the step at which v_2 is learned, per head (a strip plot; 'never' at the top)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(1, len(histories), figsize=(4.2 * len(histories), 3.2), sharey=True, squeeze=False)
-        ax = ax[0]
-    names = ["learns v1", "substitution", "acceleration", "E returns"]
-    for panel, (head, history) in zip(ax, histories.items()):
-        a = np.abs(history.alignment)
-        for i in range(a.shape[1]):
-            for feature, style in ((0, "-"), (1, "--")):
-                panel.plot(history.steps, a[:, i, feature], style, color=f"C{i}", label=f"neuron {i + 1}, v{feature + 1}")
-        off = np.abs(history.head * (1 - np.eye(a.shape[1]))).max(axis=(1, 2))
-        panel.plot(history.steps, off, color="0.4", lw=1, label="max |E_ij|, i != j")
-        phases = detect_phases(history)
-        for name, step in zip(names, [phases.learned_strong, phases.substitution, phases.acceleration,
-                                      phases.head_returns]):
-            if step is not None:
-                panel.axvline(step, color="0.7", ls=":", lw=1)
-                panel.text(step, 1.02, name, rotation=90, fontsize=7, va="bottom", ha="center")
-        panel.set(title=f"head: {head}", xlabel="step", ylim=(0, 1.35))
-    ax[0].set_ylabel("|<w_i, v_l>| / ||w_i||")
-    ax[0].legend(fontsize=7, loc="center right")
+        _, ax = plt.subplots(figsize=(4.5, 3))
+    never = steps or max((r.v2_step or 0 for rows in table.values() for r in rows), default=1) * 1.1 or 1
+    for x, (head, rows) in enumerate(table.items()):
+        ys = [never if r.v2_step is None else r.v2_step for r in rows]
+        jitter = np.linspace(-0.15, 0.15, len(ys))
+        ax.scatter(x + jitter, ys, color=f"C{x}", s=25, zorder=3)
+    ax.axhline(never, color="0.6", ls=":", lw=1)
+    ax.text(len(table) - 0.5, never, "never", va="bottom", ha="right", fontsize=8, color="0.4")
+    ax.set_xticks(range(len(table)), list(table))
+    ax.set(ylabel="step at which v2 is learned", title="time to learn the weak feature, per seed")
     return ax
+
+
+def plot_phases(histories: dict[str, History]):
+    """One column per head: each neuron's feature alignment over time (top, phases marked) and the
+    head's off-diagonal entries (bottom, their own axis)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, len(histories), figsize=(3.6 * len(histories), 4.6), sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": [2, 1]})
+    names = ["1 v1", "2 subst.", "3 accel.", "4 E back"]
+    for column, (head, history) in enumerate(histories.items()):
+        top, bottom = axes[0, column], axes[1, column]
+        a = np.abs(history.alignment)
+        m = a.shape[1]
+        for i in range(m):
+            for feature, style in ((0, "-"), (1, "--")):
+                top.plot(history.steps, a[:, i, feature], style, color=f"C{i}", label=f"neuron {i + 1}, v{feature + 1}")
+        for i in range(m):
+            for j in range(m):
+                if i != j:
+                    bottom.plot(history.steps, history.head[:, i, j], color=f"C{j}", lw=1,
+                                label=f"E_{i + 1}{j + 1} (neuron {j + 1} in {i + 1}'s prediction)")
+        phases = detect_phases(history)
+        times = [phases.learned_strong, phases.substitution, phases.acceleration, phases.head_returns]
+        for k, (name, step) in enumerate(zip(names, times)):
+            if step is not None:
+                for panel in (top, bottom):
+                    panel.axvline(step, color="0.7", ls=":", lw=1)
+                top.text(step, 1.04 + 0.1 * k, name, fontsize=7, ha="left", va="bottom", color="0.3")  # staggered
+        top.set(title=f"head: {head}", ylim=(0, 1.45))
+        bottom.set(xlabel="step")
+    axes[0, 0].set_ylabel("|<w_i, v_l>| / ||w_i||")
+    axes[1, 0].set_ylabel("head entry")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    more = axes[1, 0].get_legend_handles_labels()
+    fig.legend(handles + more[0], labels + more[1], loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    return fig
