@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_throughput_smoke_run_prints_one_json_line():
     command = [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--device", "cpu", "--backbone", "convnet",
                "--width", "8", "--batch-size", "16", "--steps", "2", "--warmup", "1", "--workers", "0"]

@@ -43,6 +43,7 @@ def common(data, out, steps):
             "--checkpoint-every", "1", "--no-eval", "--json"]
 
 
+@pytest.mark.slow
 def test_two_ranks_train_checkpoint_and_resume_exactly(imagefolder, tmp_path):
     straight = torchrun(*common(imagefolder, tmp_path / "straight", 4))
     assert straight.returncode == 0, straight.stderr[-3000:]
@@ -71,6 +72,7 @@ def test_ranks_see_disjoint_halves_of_every_batch():
         assert sorted(part0 + part1) == sorted(order[start : start + 8].tolist())
 
 
+@pytest.mark.slow
 def test_user_errors_are_one_line_exit_2(tmp_path, monkeypatch):
     missing = subprocess.run([sys.executable, str(SCRIPT), "--data", str(tmp_path / "none")], capture_output=True,
                              text=True, timeout=120, cwd=ROOT)

@@ -80,6 +80,7 @@ def test_student_version_refuses_bad_folders(tmp_path, capsys):
     assert main(["student-version", "--notebooks", str(NOTEBOOKS), "--out", str(NOTEBOOKS)]) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [p for p in PATHS if "01" <= p.stem[:2] <= "07"], ids=lambda p: p.stem)
 def test_student_notebook_fails_at_its_first_exercise_check(path):
     nb, exercises = student_notebook(load(path))

@@ -85,13 +85,13 @@ def test_training_on_a_folder_with_a_corrupt_jpeg_goes_on_and_strict_stops(tmp_p
     assert len(errors) == 1 and str(paths[1]) in errors[0] and "Traceback" not in strict.stderr
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_writes_a_checkpoint_at_the_current_step_and_resume_is_exact(tmp_path, signum, code):
-    args = ["train", "--method", "simsiam", "--epochs", "3", "--batch-size", "64", "--width", "8",
-            "--checkpoint-every", "1000", "--no-progress", "--json"]
-    out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "ssl_course.cli", *args, "--out", str(out)],
+SIGNAL_RUN = ["train", "--method", "simsiam", "--epochs", "3", "--batch-size", "64", "--width", "8",
+              "--checkpoint-every", "1000", "--no-progress", "--json"]
+
+
+def _interrupt(out, signum, code):
+    """Start a run, let it log 8 steps, send ``signum``; return the step of the checkpoint it wrote."""
+    proc = subprocess.Popen([sys.executable, "-m", "ssl_course.cli", *SIGNAL_RUN, "--out", str(out)],
                             env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     metrics, deadline = out / "metrics.jsonl", time.time() + 120
@@ -104,9 +104,20 @@ def test_a_signal_writes_a_checkpoint_at_the_current_step_and_resume_is_exact(tm
     assert 8 <= step < 1000 and f"checkpoint at step {step}" in stderr
     assert len(stderr.strip().splitlines()) <= 2  # the CPU note and our line, no traceback
     assert len(metrics.read_text().splitlines()) == step
+    return step
 
-    resumed = _cli(*args, "--out", str(out), "--resume", "--max-steps", str(step + 4))
-    straight = _cli(*args, "--out", str(tmp_path / "straight"), "--max-steps", str(step + 4))
+
+@pytest.mark.slow
+def test_sigterm_writes_a_checkpoint_at_the_current_step_and_exits_143(tmp_path):
+    _interrupt(tmp_path / "run", signal.SIGTERM, 143)
+
+
+@pytest.mark.slow
+def test_ctrl_c_writes_a_checkpoint_at_the_current_step_and_resume_is_exact(tmp_path):
+    out = tmp_path / "run"
+    step = _interrupt(out, signal.SIGINT, 130)
+    resumed = _cli(*SIGNAL_RUN, "--out", str(out), "--resume", "--max-steps", str(step + 4))
+    straight = _cli(*SIGNAL_RUN, "--out", str(tmp_path / "straight"), "--max-steps", str(step + 4))
     assert resumed.returncode == 0 and straight.returncode == 0, resumed.stderr + straight.stderr
     a = load_checkpoint(out / "last.pt")["model"]
     b = load_checkpoint(tmp_path / "straight" / "last.pt")["model"]

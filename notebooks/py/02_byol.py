@@ -96,7 +96,7 @@ plot_monitors(results);
 byol, no_predictor = results["BYOL (EMA + predictor)"], results["no predictor"]
 claim("without the predictor the normalised projections shrink to < 1/2 of BYOL's std",
       no_predictor.std_of_normalized < 0.5 * byol.std_of_normalized,
-      f"{no_predictor.std_of_normalized:.3f} vs {byol.std_of_normalized:.3f}, one seed")
+      f"{no_predictor.std_of_normalized:.3f} vs {byol.std_of_normalized:.3f}, one seed");
 
 # %% [markdown]
 # With its predictor, BYOL keeps many directions alive; without it the projections lose rank

@@ -93,13 +93,14 @@ claim("the trainable head learns v2 on at least as many seeds as no head", learn
 # ratios), which this CPU toy does not reproduce yet.
 #
 # ## The mechanism on one seed
-# The first seed on which the head ends with one neuron per feature (taken from the table, not
-# chosen by hand), next to the same seed without a trainable head.
+# The first seed on which the head ends with one neuron per feature while no head does not
+# (taken from the table, not chosen by hand), next to the same seed without a trainable head.
 
 # %%
 from ssl_course.theory.wen_li import detect_phases, plot_phases, run
 
-shown = next((r.seed for r in table["offdiag"] if r.one_neuron_per_feature), 0)
+shown = next((head.seed for head, none in zip(table["offdiag"], table["none"])
+              if head.one_neuron_per_feature and not none.v2_learned), 0)
 histories = {head: run(head, steps=4000, seed=shown, record_every=10) for head in ("offdiag", "none")}
 plot_phases(histories);
 for head, history in histories.items():
