@@ -107,9 +107,28 @@ def _interrupt(out, signum, code):
     return step
 
 
-@pytest.mark.slow
-def test_sigterm_writes_a_checkpoint_at_the_current_step_and_exits_143(tmp_path):
-    _interrupt(tmp_path / "run", signal.SIGTERM, 143)
+def test_sigterm_mid_step_finishes_the_step_then_checkpoints_it(tmp_path, monkeypatch):
+    """In-process: SIGTERM arrives inside step 5's loss; the run saves at step 5 and says so (exit code 143)."""
+    from ssl_course.methods.simsiam import SimSiam
+    from ssl_course.train import TrainConfig, TrainingInterrupted, train
+
+    calls, original = {"n": 0}, SimSiam.loss_fn
+
+    def loss_then_signal(self, p, z):
+        calls["n"] += 1
+        if calls["n"] == 9:  # two loss terms per step: the first term of step 5
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, p, z)
+
+    monkeypatch.setattr(SimSiam, "loss_fn", loss_then_signal)
+    config = TrainConfig(method="simsiam", dataset="shapes", width=8, batch_size=32, train_subset=256, epochs=2,
+                         proj_hidden_dim=64, proj_dim=32, progress=False, final_eval=False, log_every=2,
+                         checkpoint_every=1000, out=str(tmp_path))
+    with pytest.raises(TrainingInterrupted) as info:
+        train(config)
+    assert info.value.step == 5 and info.value.exit_code == 143 and "SIGTERM" in str(info.value)
+    assert load_checkpoint(tmp_path / "last.pt")["step"] == 5
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is gone after the run
 
 
 @pytest.mark.slow
