@@ -29,11 +29,13 @@ VARIANTS = {  # name -> TrainConfig fields
 
 
 def run_one(method: str, variant: str, seed: int, args) -> dict:
-    from ssl_course.train import TrainConfig, TrainData, evaluate_backbone, pick_device, train
+    from ssl_course.presets import preset
+    from ssl_course.train import TrainData, evaluate_backbone, pick_device, train
 
-    config = TrainConfig(method=method, dataset=args.dataset, width=args.width, batch_size=args.batch_size, lr=args.lr,
-                         epochs=args.epochs, max_steps=args.steps, seed=seed, out=None, progress=False,
-                         final_eval=False, checkpoint_every=10**9, **VARIANTS[variant])
+    changed = {k: v for k, v in dict(dataset=args.dataset, width=args.width, batch_size=args.batch_size, lr=args.lr,
+                                     epochs=args.epochs).items() if v is not None}
+    config = preset(method, **changed, max_steps=args.steps, seed=seed, out=None, progress=False, final_eval=False,
+                    checkpoint_every=10**9, **VARIANTS[variant])
     started = time.perf_counter()
     result = train(config)
     data = TrainData(config, pick_device("cpu"))
@@ -62,12 +64,13 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["simsiam", "byol"])
     parser.add_argument("--predictors", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="P")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--dataset", default="shapes")
+    parser.add_argument("--dataset", default=None)
     parser.add_argument("--steps", type=int, default=400)
+    # None: the method's CPU preset (ssl_course.presets)
     parser.add_argument("--epochs", type=int, default=6, help="the lr schedule's length")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--width", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--width", type=int, default=None)
     args = parser.parse_args()
     rows = []
     for method in args.methods:

@@ -39,13 +39,15 @@ def main() -> None:
     from ssl_course.methods import MethodConfig, build_method
     from ssl_course.models import build_backbone
     from ssl_course.predictors import DirectPredictor
+    from ssl_course.presets import preset
     from ssl_course.train import pick_device
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--backbone", default="convnet")
-    parser.add_argument("--width", type=int, default=16)
-    parser.add_argument("--batch-size", type=int, default=128)
+    recipe = preset("simsiam")  # the CPU preset's sizes (ssl_course.presets)
+    parser.add_argument("--width", type=int, default=recipe.width)
+    parser.add_argument("--batch-size", type=int, default=recipe.batch_size)
     parser.add_argument("--proj-dim", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()

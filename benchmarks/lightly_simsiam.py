@@ -22,6 +22,8 @@ import math
 import time
 
 import torch
+
+from ssl_course.presets import preset
 from torch import nn
 
 
@@ -88,11 +90,12 @@ def lightly_run(seconds: float, batch_size: int, lr: float, width: int, workers:
 
 
 def ours_run(seconds: float, batch_size: int, lr: float, width: int, epochs: int, seed: int) -> dict:
-    from ssl_course.train import TrainConfig, train
+    from ssl_course.presets import preset
+    from ssl_course.train import train
 
-    config = TrainConfig(method="simsiam", dataset="shapes", width=width, batch_size=batch_size, lr=lr, epochs=epochs,
-                         proj_hidden_dim=512, proj_dim=128, pred_hidden_dim=32, time_budget=seconds, seed=seed,
-                         out=None, progress=False, checkpoint_every=10**9)
+    config = preset("simsiam", width=width, batch_size=batch_size, lr=lr, epochs=epochs, proj_hidden_dim=512,
+                    proj_dim=128, pred_hidden_dim=32, time_budget=seconds, seed=seed, out=None, progress=False,
+                    checkpoint_every=10**9, baseline=False)
     result = train(config)
     return {"steps": result.steps, "seconds": result.seconds, "step_ms": 1000 * result.seconds / result.steps,
             "knn": result.knn}
@@ -101,9 +104,10 @@ def ours_run(seconds: float, batch_size: int, lr: float, width: int, epochs: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="training budget of each side")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=0.1, help="base lr for batch 256")
-    parser.add_argument("--width", type=int, default=16)
+    recipe = preset("simsiam")  # the CPU preset's sizes and lr (ssl_course.presets)
+    parser.add_argument("--batch-size", type=int, default=recipe.batch_size)
+    parser.add_argument("--lr", type=float, default=recipe.lr, help="base lr for batch 256")
+    parser.add_argument("--width", type=int, default=recipe.width)
     parser.add_argument("--epochs", type=int, default=10, help="the cosine schedule's length")
     parser.add_argument("--workers", type=int, default=2, help="lightly's DataLoader workers")
     parser.add_argument("--seed", type=int, default=0)

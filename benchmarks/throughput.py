@@ -27,6 +27,7 @@ import time
 import torch
 from torch import nn
 
+from ssl_course.presets import preset
 from ssl_course.train import TrainConfig, TrainData, build_from_config, pick_device, prefers_channels_last
 
 
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", default="simsiam", choices=["simsiam", "byol"])
     parser.add_argument("--backbone", default="resnet18", choices=["convnet", "resnet18", "resnet50"])
-    parser.add_argument("--width", type=int, default=32, help="convnet width")
+    parser.add_argument("--width", type=int, default=preset("simsiam").width, help="convnet width")
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--steps", type=int, default=50, help="timed steps of each measurement")
     parser.add_argument("--warmup", type=int, default=10, help="untimed steps before each")
@@ -147,8 +148,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     args = parser.parse_args(argv)
     device = pick_device(args.device)
-    config = TrainConfig(method=args.method, dataset="shapes", backbone=args.backbone, width=args.width,
-                         batch_size=args.batch_size, compile=args.compile, out=None, progress=False)
+    config = preset(args.method, backbone=args.backbone, width=args.width, batch_size=args.batch_size,
+                    compile=args.compile, out=None, progress=False)
     bound, full = ours(config, device, args.steps, args.warmup)
     reference = lightly_style(config, device, args.steps, args.warmup, args.workers)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"

@@ -44,21 +44,22 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
-    from ssl_course.train import TrainConfig, train
+# `ssl-course train` flags that are not TrainConfig fields
+NOT_CONFIG = ("command", "func", "method", "full", "resume", "json")
 
-    config = TrainConfig(
-        method=args.method, dataset=args.dataset, data_dir=args.data_dir, download=args.download,
-        backbone=args.backbone, width=args.width, epochs=args.epochs, max_steps=args.max_steps,
-        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, warmup_epochs=args.warmup_epochs,
-        stop_gradient=False if args.no_stop_grad else None, predictor=args.predictor,
-        predictor_lr_multiplier=args.predictor_lr_multiplier, ema=args.ema, temperature=args.temperature,
-        dp_rho=args.dp_rho, dp_eps=args.dp_eps, dp_freq=args.dp_freq,
-        seed=args.seed, device=args.device, out=args.out, overwrite=args.overwrite,
-        checkpoint_every=args.checkpoint_every, eval_every=args.eval_every, progress=not args.no_progress,
-        gpu_aug=args.gpu_aug, compile=args.compile, strict_images=args.strict_images,
-    )
-    result = train(config, resume=args.resume)
+
+def train_config(args):
+    """The run ``ssl-course train`` makes: the method's preset, with the flags given on the command line."""
+    from ssl_course.presets import preset
+
+    changed = {key: value for key, value in vars(args).items() if key not in NOT_CONFIG and value is not None}
+    return preset(args.method, full=args.full, **changed)
+
+
+def cmd_train(args) -> int:
+    from ssl_course.train import train
+
+    result = train(train_config(args), resume=args.resume)
     _print_result(result.summary(), args.json)
     return 0
 
@@ -90,41 +91,51 @@ def build_parser() -> Parser:
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=cmd_demo)
 
-    tr = sub.add_parser("train", help="train one method (see README for the switches)")
+    tr = sub.add_parser("train", help="train one method from its preset (ssl_course/presets.py); flags change single fields")
     tr.add_argument("--method", required=True, choices=list(METHODS))
-    tr.add_argument("--dataset", default="shapes", choices=dataset_names())
+    tr.add_argument("--full", action="store_true", help="start from the method's FULL (GPU, CIFAR-10) preset, not the CPU one")
+    # Defaults of None: the field keeps the preset's value, so the CLI cannot drift from the presets.
+    option = lambda flag, kind, text: tr.add_argument(flag, type=kind, default=None, help=f"{text} (default: the preset's)")  # noqa: E731
+    tr.add_argument("--dataset", default=None, choices=dataset_names(), help="default: the preset's")
     tr.add_argument("--data-dir", default=None, help="where real datasets live (default ~/data)")
-    tr.add_argument("--download", action="store_true", help="download a real dataset (needs internet)")
-    tr.add_argument("--backbone", default="convnet", choices=["convnet", "resnet18", "resnet50"])
-    tr.add_argument("--width", type=int, default=32, help="convnet width")
-    tr.add_argument("--epochs", type=int, default=10)
-    tr.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (schedule unchanged)")
-    tr.add_argument("--batch-size", type=int, default=256)
-    tr.add_argument("--lr", type=float, default=0.06, help="base lr for batch 256 (scaled linearly)")
-    tr.add_argument("--weight-decay", type=float, default=5e-4)
-    tr.add_argument("--warmup-epochs", type=float, default=0.0)
-    tr.add_argument("--no-stop-grad", action="store_true", help="let gradients flow into the target branch")
+    tr.add_argument("--download", action="store_true", default=None, help="download a real dataset (needs internet)")
+    tr.add_argument("--backbone", default=None, choices=["convnet", "resnet18", "resnet50"], help="default: the preset's")
+    option("--width", int, "convnet width")
+    option("--epochs", int, "epochs the lr/EMA schedules are planned for")
+    option("--max-steps", int, "stop after this many steps (schedule unchanged)")
+    option("--batch-size", int, "batch size")
+    option("--lr", float, "base lr for a batch of 256, scaled linearly")
+    option("--weight-decay", float, "weight decay")
+    option("--warmup-epochs", float, "linear lr warm-up")
+    tr.add_argument("--optimizer", default=None, choices=["sgd", "lars"], help="default: the preset's")
+    tr.add_argument("--no-stop-grad", dest="stop_gradient", action="store_const", const=False, default=None,
+                    help="let gradients flow into the target branch")
     tr.add_argument("--predictor", default=None, choices=list(PREDICTORS), help="default: the method's own")
-    tr.add_argument("--predictor-lr-multiplier", type=float, default=1.0)
-    tr.add_argument("--dp-rho", type=float, default=0.3, help="DirectPred/DirectCopy: correlation running average")
-    tr.add_argument("--dp-eps", type=float, default=0.1, help="DirectPred/DirectCopy: eigenvalue boost")
-    tr.add_argument("--dp-freq", type=int, default=1, help="DirectPred/DirectCopy: set the weight every N steps")
-    tr.add_argument("--ema", type=float, default=None, help="EMA momentum of the target (0: no target network)")
-    tr.add_argument("--temperature", type=float, default=0.5, help="SimCLR temperature")
-    tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    option("--predictor-lr-multiplier", float, "the predictor's lr relative to the encoder's")
+    option("--predictor-weight-decay", float, "the predictor's weight decay")
+    option("--dp-rho", float, "DirectPred/DirectCopy: correlation running average")
+    option("--dp-eps", float, "DirectPred/DirectCopy: eigenvalue boost")
+    option("--dp-freq", int, "DirectPred/DirectCopy: set the weight every N steps")
+    option("--ema", float, "EMA momentum of the target (0: no target network)")
+    option("--temperature", float, "SimCLR temperature")
+    option("--chunks", int, "continual learning over this many consecutive chunks of the data")
+    option("--seed", int, "seed of weights, augmentations and data order")
+    tr.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
     tr.add_argument("--out", default="runs/latest")
-    tr.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
+    tr.add_argument("--overwrite", action="store_true", default=None, help="replace a run already in --out")
     tr.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
-    tr.add_argument("--checkpoint-every", type=int, default=500)
-    tr.add_argument("--eval-every", type=int, default=0, help="kNN every N steps on a subset (0: at the end only)")
+    option("--checkpoint-every", int, "steps between checkpoints")
+    option("--eval-every", int, "kNN every N steps on a subset (0: at the end only)")
     tr.add_argument("--gpu-aug", action=argparse.BooleanOptionalAction, default=None,
                     help="keep the images on the GPU and make the views there (default: on the training device)")
-    tr.add_argument("--compile", action="store_true", help="torch.compile the training step")
-    tr.add_argument("--strict-images", action="store_true",
+    tr.add_argument("--compile", action="store_true", default=None, help="torch.compile the training step")
+    tr.add_argument("--sync-bn", action="store_true", default=None, help="under torchrun: SyncBatchNorm across ranks")
+    tr.add_argument("--strict-images", action="store_true", default=None,
                     help="ImageFolder: stop at the first undecodable image instead of skipping it")
+    tr.add_argument("--no-baseline", dest="baseline", action="store_const", const=False, default=None,
+                    help="skip scoring the untrained network (random_init_knn / random_init_probe)")
     tr.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
-    tr.add_argument("--no-progress", action="store_true")
+    tr.add_argument("--no-progress", dest="progress", action="store_const", const=False, default=None)
     tr.set_defaults(func=cmd_train)
 
     ev = sub.add_parser("eval", help="kNN and linear probe of a checkpoint's backbone")

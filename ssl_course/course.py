@@ -16,15 +16,13 @@ import sys
 import numpy as np
 import torch
 
+from ssl_course.presets import for_steps, preset
 from ssl_course.train import TrainConfig, TrainResult, pick_device
 
-# CPU: a ConvNet of width 16 on the built-in shapes, ~0.1 s a step on 2 cores.
-# FULL: the papers' CIFAR-10 recipe (ResNet-18, batch 512, 800 epochs) for a GPU.
-CPU_RUN = dict(dataset="shapes", backbone="convnet", width=16, batch_size=128, checkpoint_every=10**9,
-               log_every=5, progress=False, overwrite=True)
-FULL_RUN = dict(dataset="cifar10", data_dir="data", download=True, backbone="resnet18", batch_size=512, epochs=800,
-                checkpoint_every=1000, log_every=50, progress=True, overwrite=True)
-METHOD_LR = {"simclr": 0.3, "byol": 0.3, "simsiam": 0.1}
+# What a notebook run changes in the package's presets (ssl_course.presets): quiet and
+# frequent monitoring on the CPU; a progress bar and the dataset download under FULL.
+NOTEBOOK_CPU = dict(checkpoint_every=10**9, log_every=5, progress=False, overwrite=True)
+NOTEBOOK_FULL = dict(download=True, progress=True, overwrite=True)
 
 
 def setup(seed: int = 0) -> torch.device:
@@ -56,17 +54,14 @@ def under_test() -> bool:
 
 
 def run_config(method: str, full: bool = False, steps: int = 150, out: str | None = None, **overrides) -> TrainConfig:
-    """A TrainConfig at notebook size: ``steps`` steps on CPU, or the paper's recipe with ``full=True``."""
-    fields = dict(FULL_RUN if full else {**CPU_RUN, "max_steps": steps})
-    fields.update(method=method, lr=METHOD_LR[method], out=out, final_eval=True)
-    fields.update(overrides)
-    config = TrainConfig(**fields)
-    if not full and "epochs" not in overrides:  # plan the lr schedule for exactly `steps` steps
-        from ssl_course.theory.collapse import train_size
+    """The method's preset at notebook size: ``steps`` steps on the CPU, or its FULL recipe on a GPU.
 
-        n = config.train_subset or train_size(config.dataset)
-        config.epochs = max(1, -(-steps // max(1, n // config.batch_size)))
-    return config
+    On the CPU the lr schedule is planned for exactly ``steps`` steps (unless ``epochs`` is given).
+    """
+    if full:
+        return preset(method, full=True, **{**NOTEBOOK_FULL, "out": out, **overrides})
+    config = preset(method, **{**NOTEBOOK_CPU, "out": out, **overrides})
+    return config if "epochs" in overrides else for_steps(config, steps)
 
 
 def show_images(images: torch.Tensor, titles=None, ncol: int = 10, scale: float = 1.0, ax=None):

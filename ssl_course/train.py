@@ -25,6 +25,7 @@ Example (a few seconds on a CPU):
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -56,7 +57,7 @@ from ssl_course.optim import LARS
 # Fields that may differ when a run is resumed; everything else must match the checkpoint.
 OPTIMIZERS = ("sgd", "lars")
 RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_every", "eval_every", "out", "overwrite",
-                  "strict_images")
+                  "strict_images", "final_eval", "baseline")
 
 
 class TrainingDiverged(RuntimeError):
@@ -111,20 +112,24 @@ class StopSignals:
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a run; JSON-serialisable (``asdict``)."""
+    """Everything that defines a run; JSON-serialisable (``asdict``).
+
+    The defaults are SimSiam's CPU preset; ``ssl_course.presets.preset(method)`` gives any
+    method's recipe (CPU or FULL), and a test keeps the two equal.
+    """
 
     method: str = "simsiam"
     dataset: str = "shapes"
     data_dir: str | None = None
     download: bool = False
     backbone: str = "convnet"
-    width: int = 32  # convnet width
-    epochs: int = 10  # the lr/EMA schedules are planned for this many epochs
+    width: int = 16  # convnet width
+    epochs: int = 15  # the lr/EMA schedules are planned for this many epochs
     max_steps: int | None = None  # stop early (the schedule is still planned for `epochs`)
     time_budget: float | None = None  # seconds of training before stopping early
     train_subset: int | None = None  # use only the first N training images
-    batch_size: int = 256
-    lr: float = 0.06  # base lr for a batch of 256
+    batch_size: int = 128
+    lr: float = 0.1  # base lr for a batch of 256
     momentum: float = 0.9
     weight_decay: float = 5e-4
     warmup_epochs: float = 0.0
@@ -139,7 +144,7 @@ class TrainConfig:
     proj_hidden_dim: int = 512
     proj_dim: int = 128
     pred_hidden_dim: int | None = None
-    temperature: float = 0.5
+    temperature: float = 0.1  # SimCLR
     dp_rho: float = 0.3  # DirectPred/DirectCopy: running-average weight of the correlation
     dp_eps: float = 0.1  # DirectPred/DirectCopy: added to every eigenvalue / the diagonal
     dp_freq: int = 1  # DirectPred/DirectCopy: recompute the weight every N steps
@@ -151,7 +156,8 @@ class TrainConfig:
     checkpoint_every: int = 500
     eval_every: int = 0  # steps between kNN evaluations on a subset; 0: only at the end
     eval_subset: int = 2000
-    final_eval: bool = True
+    final_eval: bool = True  # kNN and linear probe of the trained backbone at the end
+    baseline: bool = True  # with final_eval: the same scores for this backbone at random init (seeded)
     knn_k: int = 200
     log_every: int = 10  # steps between collapse-monitor measurements
     progress: bool = True
@@ -205,9 +211,13 @@ class TrainResult:
     out: Path
     collapsed: bool  # the collapse monitor's verdict at the last measurement
     collapse_step: int | None = None  # the step at which the monitor first warned (None: never)
+    linear_probe: float | None = None
+    random_init_knn: float | None = None  # the same backbone before training: did training help?
+    random_init_probe: float | None = None
 
     def summary(self) -> dict:
-        keys = ("knn", "loss", "std_of_normalized", "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
+        keys = ("knn", "linear_probe", "random_init_knn", "random_init_probe", "loss", "std_of_normalized",
+                "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
         data = {k: getattr(self, k) for k in keys}
         return {**data, "method": self.config.method, "dataset": self.config.dataset, "out": str(self.out)}
 
@@ -356,6 +366,18 @@ def evaluate_knn(method: SiameseMethod, data: TrainData, subset: int | None, k: 
     return evaluate_backbone(method.backbone, *data.eval_sets(subset), k=k, device=data.device)["knn"]
 
 
+_baseline_cache: dict[tuple, dict] = {}
+
+
+def random_init_scores(config: TrainConfig, backbone: torch.nn.Module, data: TrainData) -> dict:
+    """kNN and probe of ``backbone`` as initialised by ``config.seed``; cached, since many runs share one."""
+    key = (config.dataset, config.data_dir, config.backbone, config.width, config.seed, config.train_subset, config.knn_k)
+    if key not in _baseline_cache:
+        _baseline_cache[key] = evaluate_backbone(backbone, *data.eval_sets(None), k=config.knn_k, probe=True,
+                                                 device=data.device)
+    return _baseline_cache[key]
+
+
 def _say(message: str) -> None:
     tqdm.write(message, file=sys.stderr)
 
@@ -420,6 +442,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     torch.manual_seed(config.seed)  # the same initial weights on every rank
     data = TrainData(config, device, context)
     method = build_from_config(config, data.size).to(device)
+    untrained = copy.deepcopy(method.backbone) if config.final_eval and config.baseline and context.is_main else None
     if context.enabled:
         torch.manual_seed(config.seed + 1000 * context.rank)  # but each rank its own augmentations
     global _cpu_noted
@@ -541,19 +564,31 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     bar.close()
     seconds = seconds_before + time.perf_counter() - started
     save(step, seconds)
-    knn = evaluate_knn(method, data, None, config.knn_k) if config.final_eval and context.is_main else None
+    scores, baseline = {}, {}
+    if config.final_eval and context.is_main:
+        scores = evaluate_backbone(method.backbone, *data.eval_sets(None), k=config.knn_k, probe=True, device=device)
+        if untrained is not None:
+            baseline = random_init_scores(config, untrained, data)
     distributed.barrier(context)
     return TrainResult(method, config, history, step, round(seconds, 3), last["loss"], last["std_of_normalized"],
-                       last["effective_rank"], knn, out, collapsed, collapse_step)
+                       last["effective_rank"], scores.get("knn"), out, collapsed, collapse_step,
+                       scores.get("linear_probe"), baseline.get("knn"), baseline.get("linear_probe"))
 
 
 def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[SiameseMethod, TrainConfig, int]:
-    """Rebuild a trained method (in eval mode), its config and its step count from a ``last.pt``."""
+    """Rebuild a trained method (in eval mode), its config and its step count from a ``last.pt``.
+
+    A backbone-only file (``{"backbone": ..., "config": ..., "step": ...}``) restores the backbone;
+    the projector and predictor then stay at their initial weights.
+    """
     checkpoint = load_checkpoint(checkpoint_path)
     try:
         config = TrainConfig(**checkpoint["config"])
         method = build_from_config(config, dataset_spec(config.dataset).image_size)
-        method.load_state_dict(checkpoint["model"])
+        if "backbone" in checkpoint:  # a backbone-only file (scripts/reference_runs.py): all that evaluation needs
+            method.backbone.load_state_dict(checkpoint["backbone"])
+        else:
+            method.load_state_dict(checkpoint["model"])
     except (TypeError, KeyError, RuntimeError) as err:
         raise CheckpointError(f"{checkpoint_path} does not hold a model of this version ({str(err).splitlines()[0][:120]})") from None
     return method.to(pick_device(device)).eval(), config, checkpoint["step"]

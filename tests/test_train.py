@@ -158,3 +158,23 @@ def test_views_made_on_the_cpu_train_the_same_as_on_the_training_device(tmp_path
             for flag in (None, False)]
     for a, b in zip(runs[0].method.state_dict().values(), runs[1].method.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_result_reports_probe_and_the_untrained_network(tmp_path):
+    from ssl_course.data import dataset_tensors
+    from ssl_course.evaluation import evaluate_backbone
+    from ssl_course.train import build_from_config
+
+    config = TrainConfig(method="byol", max_steps=3, batch_size=32, width=4, seed=3, out=None, progress=False)
+    result = train(config)
+    # the reference: the same architecture built from the same seed, never trained
+    torch.manual_seed(3)
+    untrained = build_from_config(config, 32).backbone
+    expected = evaluate_backbone(untrained, *dataset_tensors("shapes"), probe=True)
+    assert result.random_init_knn == expected["knn"]
+    assert result.random_init_probe == pytest.approx(expected["linear_probe"])
+    trained = evaluate_backbone(result.method.backbone, *dataset_tensors("shapes"), probe=True)
+    assert result.knn == trained["knn"] and result.linear_probe == pytest.approx(trained["linear_probe"])
+    assert result.knn != result.random_init_knn  # three steps moved the weights
+    summary = result.summary()
+    assert {"random_init_knn", "random_init_probe", "linear_probe"} <= set(summary)

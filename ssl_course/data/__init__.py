@@ -58,7 +58,7 @@ class DatasetSpec:
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 SPECS = {
-    "shapes": DatasetSpec("shapes", 32, 10, (0.472, 0.519, 0.474), (0.273, 0.286, 0.274), ("train", "test"), builtin=True),
+    "shapes": DatasetSpec("shapes", 32, 10, (0.491, 0.491, 0.491), (0.312, 0.312, 0.312), ("train", "test"), builtin=True),
     "digits": DatasetSpec("digits", 32, 10, (0.305, 0.305, 0.305), (0.324, 0.324, 0.324), ("train", "test"), builtin=True),
     "cifar10": DatasetSpec("cifar10", 32, 10, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), ("train", "test")),
     "cifar100": DatasetSpec("cifar100", 32, 100, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), ("train", "test")),

@@ -27,8 +27,10 @@ from ssl_course.evaluation import extract_features, score_features
 from ssl_course.metrics import explained_variance_auc, singular_value_curve
 
 PAPER_AUC = {0.01: 0.610, 0.05: 0.748, 0.10: 0.845, 0.20: 0.879, 0.50: 0.871, 1.00: 0.858}
-CPU = dict(backbone="convnet", width=8, batch_size=128, lr=0.1, steps=300)
-GPU = dict(dataset="cifar10", backbone="resnet18", width=None, batch_size=512, lr=0.06, steps=20_000)
+# The lesson's sizes; everything else is SimSiam's preset (ssl_course.presets), with the
+# predictor's lr x10 (Chen & He keep the predictor's lr fixed; x10 plays that role here).
+CPU = dict(width=8, steps=300)
+GPU = dict(steps=20_000)
 
 
 def _train_and_measure(settings: dict, **fields) -> dict:
@@ -36,17 +38,17 @@ def _train_and_measure(settings: dict, **fields) -> dict:
 
     Without ``epochs`` in ``fields`` the lr schedule spans exactly ``settings["steps"]``.
     """
-    from ssl_course.train import TrainConfig, TrainData, pick_device, train
+    from ssl_course.presets import for_steps, preset
+    from ssl_course.train import TrainData, pick_device, train
 
-    if settings.get("width"):
-        fields.setdefault("width", settings["width"])
-    config = TrainConfig(method="simsiam", dataset=settings["dataset"], backbone=settings["backbone"],
-                         batch_size=settings["batch_size"], lr=settings["lr"], max_steps=settings["steps"],
-                         seed=settings["seed"], out=None, progress=settings["progress"], final_eval=False,
-                         checkpoint_every=10**9, predictor_lr_multiplier=10.0, **fields)
-    if "epochs" not in fields:
-        n = config.train_subset or train_size(config.dataset)
-        config.epochs = max(1, -(-settings["steps"] // (n // config.batch_size)))
+    full = settings["full"]
+    config = preset("simsiam", full=full, seed=settings["seed"], out=None, progress=settings["progress"],
+                    final_eval=False, checkpoint_every=10**9, predictor_lr_multiplier=10.0,
+                    **({} if full else {"dataset": settings["dataset"], "width": settings["width"]}), **fields)
+    if "epochs" in fields:
+        config.max_steps = settings["steps"]
+    else:
+        config = for_steps(config, settings["steps"])
     result = train(config)
     data = TrainData(config, pick_device(config.device))
     train_set, test_set = data.eval_sets(None)
@@ -68,9 +70,13 @@ def train_size(dataset: str) -> int:
 
 
 def _settings(dataset, full, seed, progress, overrides) -> dict:
+    from ssl_course.presets import preset
+
     base = dict(GPU if full else {**CPU, "dataset": dataset})
     base.update({k: v for k, v in overrides.items() if v is not None})
-    return {**base, "seed": seed, "progress": progress}
+    config = preset("simsiam", full=full, **({} if full else {"dataset": base["dataset"]}))
+    return {**base, "dataset": config.dataset, "batch_size": config.batch_size, "full": full, "seed": seed,
+            "progress": progress}
 
 
 def collapse_sweep(dataset: str = "shapes", fractions=(0.05, 0.2, 1.0), widths=(8,), seed: int = 0,

@@ -1,0 +1,149 @@
+"""Train the course's comparisons longer than a notebook can, on 3 seeds, and ship the results.
+
+    python scripts/reference_runs.py                 # every run, seeds 0 1 2, CPU presets (about 2 min a run)
+    python scripts/reference_runs.py --runs simsiam byol --seeds 0
+    python scripts/reference_runs.py --full          # the FULL presets, on a GPU
+    python scripts/reference_runs.py --smoke --out /tmp/refs   # seconds: checks the pipeline
+
+Each run starts from its method's preset (``ssl_course.presets``) and writes
+``<out>/<run>-s<seed>/``:
+
+* ``metrics.jsonl``: the monitor every 10 steps and kNN on a 2 000-image subset every epoch;
+* ``backbone.pt``: the trained backbone only (with the config, for ``ssl-course eval``);
+* ``summary.json``: config, steps, seconds, device, final kNN and linear probe, and the same
+  for the backbone at random init.
+
+Finished runs (``summary.json`` present) are skipped, and an interrupted run resumes from its
+``work/last.pt`` exactly, so the set can be built in parts. Run one process at a time on a small
+CPU: two trainings side by side each take more than twice as long.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from ssl_course.checkpoint import save_checkpoint  # noqa: E402
+from ssl_course.presets import preset, steps_per_epoch  # noqa: E402
+from ssl_course.train import train  # noqa: E402
+
+# run name -> (method, what differs from the method's preset)
+RUNS = {
+    "simclr": ("simclr", {}),
+    "byol": ("byol", {}),
+    "simsiam": ("simsiam", {}),
+    "simsiam-no-stop-gradient": ("simsiam", {"stop_gradient": False}),
+    "simsiam-no-predictor": ("simsiam", {"predictor": "none"}),
+    "simsiam-linear": ("simsiam", {"predictor": "linear", "predictor_lr_multiplier": 10.0}),
+    "simsiam-directpred": ("simsiam", {"predictor": "directpred"}),
+    "simsiam-directcopy": ("simsiam", {"predictor": "directcopy"}),
+    "byol-linear": ("byol", {"predictor": "linear", "predictor_lr_multiplier": 10.0}),
+    "byol-directpred": ("byol", {"predictor": "directpred"}),
+    "byol-directcopy": ("byol", {"predictor": "directcopy"}),
+    # Wen & Li 2022: E = I + trainable off-diagonal; E fixed at I is exactly "simsiam-no-predictor"
+    "simsiam-identity-offdiag": ("simsiam", {"predictor": "identity_offdiag"}),
+}
+SEEDS = (0, 1, 2)
+SMOKE = dict(epochs=1, max_steps=4, batch_size=16, train_subset=64, width=4, proj_hidden_dim=32, proj_dim=16)
+DEFAULT_OUT = ROOT / "assets" / "reference_runs"
+
+
+def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool = False):
+    method, changes = RUNS[name]
+    config = preset(method, full=full, **changes, seed=seed, out=str(work), overwrite=True, progress=not smoke,
+                    checkpoint_every=100, **(SMOKE if smoke else {}))
+    # kNN on a subset once an epoch: the curve the notebooks plot with seed bands
+    config.eval_every = 2 if smoke else steps_per_epoch(config)
+    return config
+
+
+def train_one(name: str, seed: int, out: Path, full: bool = False, smoke: bool = False) -> dict | None:
+    """Train (or resume, or skip) one run; return its summary, or None when it was already done."""
+    folder = out / f"{name}-s{seed}"
+    if (folder / "summary.json").exists():
+        return None
+    work = folder / "work"
+    config = run_config(name, seed, work, full, smoke)
+    resume = (work / "last.pt").exists()
+    started = time.perf_counter()
+    result = train(config, resume=resume)
+    rows = [r for r in result.history if "knn" in r or "effective_rank" in r]  # every 10 steps, not every step
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config_dict = dataclasses.asdict(result.config)
+    config_dict["out"] = None
+    save_checkpoint({"backbone": result.method.backbone.state_dict(), "config": config_dict, "step": result.steps},
+                    folder / "backbone.pt")
+    summary = {
+        "run": name, "seed": seed, "method": config.method, "steps": result.steps, "seconds": result.seconds,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
+        "torch": torch.__version__,
+        "knn": result.knn, "linear_probe": result.linear_probe,
+        "random_init_knn": result.random_init_knn, "random_init_probe": result.random_init_probe,
+        "effective_rank": result.effective_rank, "std_of_normalized": result.std_of_normalized,
+        "collapse_step": result.collapse_step, "config": config_dict,
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=1))  # last: its presence marks the run done
+    shutil.rmtree(work, ignore_errors=True)
+    return summary
+
+
+def markdown_report(out: Path) -> str:
+    """The finished runs as a markdown table: mean ± std over seeds, and the gain over random init."""
+    from ssl_course import reference
+
+    table = reference.load(list(RUNS), root=out)
+    lines = ["| run | seeds | kNN | random init | linear probe | random init | kNN gain | probe gain | eff. rank | minutes a run |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for run, rows in table.groupby("run", observed=True, sort=False):
+        cells = [f"{rows[k].mean():.3f} ± {rows[k].std():.3f}" for k in
+                 ("knn", "random_init_knn", "linear_probe", "random_init_probe")]
+        gains = []
+        for metric, by in (("knn", 0.10), ("linear_probe", 0.05)):
+            mean, std, _ = reference.gain(table, run, metric)
+            verdict = "✓" if reference.beats_random_init(table, run, metric, by)[0] else "✗"
+            gains.append(f"{mean:+.3f} ± {std:.3f} {verdict}")
+        lines.append(f"| {run} | {len(rows)} | {' | '.join(cells)} | {' | '.join(gains)} | "
+                     f"{rows['effective_rank'].mean():.1f} | {rows['wall_seconds'].mean() / 60:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", nargs="+", default=list(RUNS), choices=list(RUNS), metavar="RUN",
+                        help=f"default: all of {', '.join(RUNS)}")
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--full", action="store_true", help="the FULL presets (ResNet-18 on CIFAR-10; a GPU)")
+    parser.add_argument("--smoke", action="store_true", help="tiny runs that check the pipeline in seconds")
+    parser.add_argument("--report", action="store_true", help="print the finished runs as a markdown table, train nothing")
+    args = parser.parse_args(argv)
+    if args.report:
+        print(markdown_report(args.out))
+        return 0
+    for seed in args.seeds:  # all runs of seed 0 first: a partial set already compares every run
+        for name in args.runs:
+            summary = train_one(name, seed, args.out, args.full, args.smoke)
+            if summary is None:
+                print(f"{name}-s{seed}: done already, skipped")
+            else:
+                print(f"{name}-s{seed}: kNN {summary['knn']:.3f} (random init {summary['random_init_knn']:.3f}), "
+                      f"probe {summary['linear_probe']:.3f} (random init {summary['random_init_probe']:.3f}), "
+                      f"{summary['seconds']:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

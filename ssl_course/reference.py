@@ -1,0 +1,140 @@
+"""The shipped reference runs: the course's comparisons trained longer than a notebook can, on 3 seeds.
+
+``scripts/reference_runs.py`` writes them into ``assets/reference_runs/<run>-s<seed>/``
+(``summary.json``, ``metrics.jsonl``, ``backbone.pt``). The notebooks load them here, so that
+every comparison they draw stands on seeds and spread, not on one short run:
+
+* ``load`` reads runs into a table (one row per run and seed), ``curves`` their kNN over training;
+* ``gain`` is the paired gain over the same network at random init, mean and std over seeds, and
+  ``beats_random_init`` the course's criterion: the mean gain reaches ``by`` and exceeds twice
+  its seed std;
+* ``format_table``, ``plot_knn_curves`` and ``plot_scores`` show them (seaborn: mean ± std bands).
+
+Example (needs the shipped runs, i.e. a clone of the repository):
+
+    >>> runs = load(["simsiam"])                    # doctest: +SKIP
+    >>> beats_random_init(runs, "simsiam", by=0.10)  # doctest: +SKIP
+    (True, 'kNN gain +0.17 ± 0.01 over 3 seeds')
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+METRIC_NAMES = {"knn": "kNN", "linear_probe": "linear probe"}
+BASELINE = {"knn": "random_init_knn", "linear_probe": "random_init_probe"}
+
+
+def reference_dir() -> Path:
+    """Where the runs live: ``$SSL_COURSE_REFERENCE_RUNS``, else ``assets/reference_runs`` of this checkout."""
+    if os.environ.get("SSL_COURSE_REFERENCE_RUNS"):
+        return Path(os.environ["SSL_COURSE_REFERENCE_RUNS"])
+    return Path(__file__).resolve().parents[1] / "assets" / "reference_runs"
+
+
+def load(names=None, root: str | Path | None = None):
+    """A pandas table of the finished runs, one row per run and seed (``names``: these runs only)."""
+    import pandas as pd
+
+    root = Path(root) if root is not None else reference_dir()
+    rows = []
+    for path in sorted(root.glob("*/summary.json")):
+        summary = json.loads(path.read_text())
+        if names is None or summary["run"] in names:
+            rows.append({k: v for k, v in summary.items() if k != "config"} | {"folder": str(path.parent)})
+    if not rows:
+        wanted = "any run" if names is None else ", ".join(names)
+        raise FileNotFoundError(f"no reference runs for {wanted} in {root}: clone the repository (they ship in "
+                                "assets/reference_runs) or build them with scripts/reference_runs.py")
+    table = pd.DataFrame(rows)
+    if names is not None:  # keep the caller's order
+        table["run"] = pd.Categorical(table["run"], categories=[n for n in names if n in set(table["run"])], ordered=True)
+        table = table.sort_values(["run", "seed"]).reset_index(drop=True)
+    return table
+
+
+def curves(table, key: str = "knn"):
+    """``key`` over training for every row of ``table``: columns run, seed, step, key.
+
+    Logged keys: ``knn`` (a 2 000-image subset, once an epoch); every 10 steps ``loss``,
+    ``effective_rank``, ``std_of_normalized`` and, with a linear head, ``commutator`` and ``alignment``.
+    """
+    import pandas as pd
+
+    rows = []
+    for run, seed, folder in zip(table["run"], table["seed"], table["folder"]):
+        for line in (Path(folder) / "metrics.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            if key in row:
+                rows.append({"run": run, "seed": seed, "step": row["step"], key: row[key]})
+    return pd.DataFrame(rows, columns=["run", "seed", "step", key])
+
+
+def gain(table, run: str, metric: str = "knn") -> tuple[float, float, int]:
+    """Mean and std over seeds of ``metric`` minus the same network's at random init; and the seed count."""
+    rows = table[table["run"] == run]
+    diff = (rows[metric] - rows[BASELINE[metric]]).to_numpy(dtype=float)
+    return float(diff.mean()), float(diff.std(ddof=1)) if len(diff) > 1 else float("nan"), len(diff)
+
+
+def beats_random_init(table, run: str, metric: str = "knn", by: float = 0.10) -> tuple[bool, str]:
+    """The course's criterion: mean gain >= ``by`` and > 2 x its std, over >= 3 seeds; and the numbers."""
+    mean, std, n = gain(table, run, metric)
+    holds = n >= 3 and mean >= by and mean > 2 * std
+    return holds, f"{METRIC_NAMES[metric]} gain {mean:+.2f} ± {std:.2f} over {n} seeds"
+
+
+def _mean_std(values) -> str:
+    values = np.asarray(values, dtype=float)
+    return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else float('nan'):.3f}"
+
+
+def format_table(table) -> str:
+    """One line per run: seeds, kNN and probe (mean ± std), the random-init ones, effective rank."""
+    head = f"{'run':<26} {'seeds':>5} {'kNN':>13} {'random init':>13} {'probe':>13} {'random init':>13} {'eff. rank':>9}"
+    lines = [head]
+    for run, rows in table.groupby("run", observed=True, sort=False):
+        lines.append(f"{run:<26} {len(rows):>5} {_mean_std(rows['knn']):>13} {_mean_std(rows['random_init_knn']):>13} "
+                     f"{_mean_std(rows['linear_probe']):>13} {_mean_std(rows['random_init_probe']):>13} "
+                     f"{rows['effective_rank'].mean():>9.1f}")
+    return "\n".join(lines)
+
+
+def plot_knn_curves(table, ax=None, title: str = "kNN over training (mean ± std over seeds)"):
+    """kNN over training per run with a seed band; the dotted line is the random-init kNN (mean)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.4))
+    data = curves(table)
+    sns.lineplot(data=data, x="step", y="knn", hue="run", errorbar="sd", ax=ax)
+    ax.axhline(table["random_init_knn"].mean(), ls=":", c="k", lw=1, label="random init")
+    ax.set(ylabel="kNN accuracy (2 000-image subset)", title=title)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_scores(table, metric: str = "linear_probe", ax=None):
+    """Final ``metric`` per run as bars with seed std, beside the random-init score (grey)."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.1 * table["run"].nunique() + 2.5, 3.2))
+    long = pd.concat([
+        pd.DataFrame({"run": table["run"], "network": "trained", metric: table[metric]}),
+        pd.DataFrame({"run": table["run"], "network": "random init", metric: table[BASELINE[metric]]}),
+    ])
+    sns.barplot(data=long, x="run", y=metric, hue="network", errorbar="sd", ax=ax,
+                palette={"trained": "tab:blue", "random init": "tab:gray"})
+    ax.set(xlabel="", ylabel=METRIC_NAMES[metric], title=f"{METRIC_NAMES[metric]} (test), mean ± std over seeds")
+    ax.tick_params(axis="x", labelrotation=20)
+    ax.legend(fontsize=7)
+    ax.figure.tight_layout()
+    return ax

@@ -1,0 +1,78 @@
+"""One source of recipes: every entry point starts from ``ssl_course.presets``."""
+import dataclasses
+
+import pytest
+
+from ssl_course.cli import build_parser, train_config
+from ssl_course.course import run_config
+from ssl_course.presets import for_steps, preset
+from ssl_course.train import TrainConfig
+
+
+def cli_config(*flags):
+    return train_config(build_parser().parse_args(["train", *flags]))
+
+
+def test_trainconfig_defaults_are_simsiam_cpu_preset():
+    assert TrainConfig() == preset("simsiam")
+
+
+@pytest.mark.parametrize("method", ["simclr", "byol", "simsiam"])
+def test_cli_defaults_are_the_preset(method):
+    assert cli_config("--method", method) == preset(method)
+    assert cli_config("--method", method, "--full") == preset(method, full=True)
+
+
+def test_cli_flag_changes_only_its_field():
+    config = cli_config("--method", "byol", "--lr", "0.5", "--no-stop-grad", "--no-progress", "--width", "8")
+    assert config == dataclasses.replace(preset("byol"), lr=0.5, stop_gradient=False, progress=False, width=8)
+
+
+@pytest.mark.parametrize("method", ["simclr", "byol", "simsiam"])
+def test_notebooks_use_the_preset_lr(method):
+    assert run_config(method).lr == preset(method).lr
+    assert run_config(method, full=True).lr == preset(method, full=True).lr
+
+
+def test_cpu_lrs():  # the measured CPU recipe (README, "What decided the CPU recipe")
+    assert {m: preset(m).lr for m in ("simclr", "byol", "simsiam")} == {"simclr": 0.3, "byol": 0.3, "simsiam": 0.1}
+    assert preset("simclr").temperature == 0.1
+
+
+# The papers' tables, written out by hand (base lr per 256 images: lr x 256 / batch where a paper gives
+# the lr at its batch size).
+FULL_TABLES = {
+    # Chen & He 2021, CIFAR-10: batch 512, lr 0.03 x batch/256, wd 5e-4, 800 epochs
+    "simsiam": dict(batch_size=512, lr=0.03, weight_decay=5e-4, epochs=800),
+    # Tian, Chen & Ganguli 2021, CIFAR set-up: batch 128, lr 0.03 at batch 128, wd 4e-4, EMA 0.996, 100 epochs
+    "byol": dict(batch_size=128, lr=0.03 * 256 / 128, weight_decay=4e-4, epochs=100, ema=0.996),
+    # lightly CIFAR-10 benchmark: batch 512, lr 0.06 per 128 images, wd 5e-4, 200 epochs, temperature 0.5
+    "simclr": dict(batch_size=512, lr=0.06 * 256 / 128, weight_decay=5e-4, epochs=200, temperature=0.5),
+}
+
+
+@pytest.mark.parametrize("method", list(FULL_TABLES))
+def test_full_presets_follow_the_paper_tables(method):
+    config = preset(method, full=True)
+    assert (config.dataset, config.backbone, config.momentum) == ("cifar10", "resnet18", 0.9)
+    for field, value in FULL_TABLES[method].items():
+        assert getattr(config, field) == pytest.approx(value), field
+
+
+def test_for_steps_plans_the_schedule_for_exactly_those_steps():
+    config = for_steps(preset("simsiam"), 150)
+    assert config.max_steps == 150
+    assert config.epochs == 2  # 10 000 images // 128 = 78 steps an epoch; 150 steps need 2
+
+
+def test_unknown_method_is_one_clear_error():
+    with pytest.raises(ValueError, match="unknown method 'moco'; valid: simclr, byol, simsiam"):
+        preset("moco")
+
+
+def test_collapse_lesson_uses_simsiam_preset():
+    from ssl_course.theory.collapse import _settings
+
+    settings = _settings("shapes", False, 0, False, {})
+    assert settings["batch_size"] == preset("simsiam").batch_size
+    assert _settings("shapes", True, 0, False, {})["batch_size"] == preset("simsiam", full=True).batch_size

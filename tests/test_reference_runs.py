@@ -1,0 +1,103 @@
+"""scripts/reference_runs.py and ssl_course.reference: the shipped runs and the pipeline that builds them."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from ssl_course import reference
+from ssl_course.checkpoint import load_checkpoint
+from ssl_course.train import evaluate_checkpoint, load_trained, train
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "assets" / "reference_runs").glob("*/summary.json"))
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("reference_runs", ROOT / "scripts" / "reference_runs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_smoke_writes_a_run_that_evaluates_to_its_summary(tmp_path, capsys):
+    script = load_script()
+    assert script.main(["--smoke", "--out", str(tmp_path), "--runs", "simsiam", "--seeds", "0"]) == 0
+    folder = tmp_path / "simsiam-s0"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["steps"] == 4 and not (folder / "work").exists()
+    for key in ("knn", "linear_probe", "random_init_knn", "random_init_probe"):
+        assert 0.0 <= summary[key] <= 1.0
+    rows = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if "knn" in r] == [2, 4]
+    assert evaluate_checkpoint(folder / "backbone.pt", device="cpu")["knn"] == summary["knn"]
+    assert "model" not in load_checkpoint(folder / "backbone.pt")  # backbone only: small enough to ship
+    capsys.readouterr()
+    script.main(["--smoke", "--out", str(tmp_path), "--runs", "simsiam", "--seeds", "0"])
+    assert "simsiam-s0: done already, skipped" in capsys.readouterr().out
+
+
+def test_an_interrupted_run_resumes_exactly(tmp_path):
+    script = load_script()
+    whole = script.train_one("byol", 1, tmp_path / "whole", smoke=True)
+    # a run killed after 2 of its 4 steps leaves work/last.pt behind
+    partial = script.run_config("byol", 1, tmp_path / "parts" / "byol-s1" / "work", smoke=True)
+    partial.max_steps = 2
+    train(partial)
+    resumed = script.train_one("byol", 1, tmp_path / "parts", smoke=True)
+    assert resumed["steps"] == whole["steps"] == 4
+    a = load_checkpoint(tmp_path / "whole" / "byol-s1" / "backbone.pt")["backbone"]
+    b = load_checkpoint(tmp_path / "parts" / "byol-s1" / "backbone.pt")["backbone"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no reference runs shipped in this checkout")
+def test_shipped_runs_are_complete_and_small():
+    total = sum(f.stat().st_size for f in (ROOT / "assets" / "reference_runs").rglob("*") if f.is_file())
+    assert total < 25 * 2**20
+    for path in SHIPPED:
+        assert {p.name for p in path.parent.iterdir()} == {"summary.json", "metrics.jsonl", "backbone.pt"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.parent.name for p in SHIPPED])
+def test_shipped_backbone_evaluates_to_its_recorded_knn(path):
+    from ssl_course.evaluation import evaluate_backbone
+    from ssl_course.train import TrainData
+
+    summary = json.loads(path.read_text())
+    method, config, steps = load_trained(path.parent / "backbone.pt")
+    assert steps == summary["steps"]
+    data = TrainData(config, torch.device("cpu"))
+    assert evaluate_backbone(method.backbone, *data.eval_sets(None), k=config.knn_k)["knn"] == pytest.approx(summary["knn"], abs=1e-9)
+
+
+def fake_runs(root: Path, run: str, knn, random_knn):
+    for seed, (a, b) in enumerate(zip(knn, random_knn)):
+        folder = root / f"{run}-s{seed}"
+        folder.mkdir(parents=True)
+        summary = dict(run=run, seed=seed, knn=a, random_init_knn=b, linear_probe=a, random_init_probe=b,
+                       effective_rank=10.0, config={})
+        (folder / "summary.json").write_text(json.dumps(summary))
+        (folder / "metrics.jsonl").write_text(json.dumps({"step": 10, "knn": a}) + "\n")
+
+
+def test_gain_and_criterion_against_hand_numbers(tmp_path):
+    fake_runs(tmp_path, "good", [0.50, 0.52, 0.54], [0.30, 0.31, 0.32])  # gains 0.20, 0.21, 0.22
+    fake_runs(tmp_path, "noisy", [0.30, 0.60, 0.45], [0.30, 0.30, 0.30])  # gains 0, 0.30, 0.15: std 0.15
+    table = reference.load(["good", "noisy"], root=tmp_path)
+    mean, std, n = reference.gain(table, "good")
+    assert (round(mean, 6), round(std, 6), n) == (0.21, 0.01, 3)
+    assert reference.beats_random_init(table, "good", by=0.10) == (True, "kNN gain +0.21 ± 0.01 over 3 seeds")
+    holds, text = reference.beats_random_init(table, "noisy", by=0.10)
+    assert not holds and text == "kNN gain +0.15 ± 0.15 over 3 seeds"  # mean >= 0.10, but not > 2 std
+    assert not reference.beats_random_init(table, "good", by=0.25)[0]
+    lines = reference.format_table(table).splitlines()
+    assert lines[1].split()[:5] == ["good", "3", "0.520", "±", "0.020"]
+    assert list(reference.curves(table)["knn"]) == [0.50, 0.52, 0.54, 0.30, 0.60, 0.45]
+
+
+def test_missing_runs_are_one_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no reference runs for simsiam in .*scripts/reference_runs.py"):
+        reference.load(["simsiam"], root=tmp_path)
