@@ -26,6 +26,9 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _BLOCK = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*$", re.M | re.S)
 
 
+_BADGE_PATH = re.compile(r"/blob/main/[^)]*\.ipynb\)")
+
+
 class SolutionMarkerError(ValueError):
     """A cell has unbalanced solution markers."""
 
@@ -61,9 +64,13 @@ def make_student_version(source_dir: str | Path, out_dir: str | Path) -> list[Pa
     if out_dir.resolve() == source_dir.resolve():
         raise ValueError("the output folder must differ from the notebooks' folder (the solutions would be lost)")
     out_dir.mkdir(parents=True, exist_ok=True)
+    # the Colab badge opens the student copy: out_dir as published beside notebooks/ in the repository
+    published = out_dir.as_posix() if not out_dir.is_absolute() else out_dir.name
     written = []
     for path in notebooks:
         notebook, _ = student_notebook(nbformat.read(path, as_version=4))
+        if notebook.cells and notebook.cells[0].cell_type == "markdown":
+            notebook.cells[0].source = _BADGE_PATH.sub(f"/blob/main/{published}/{path.name})", notebook.cells[0].source)
         target = out_dir / path.name
         nbformat.write(notebook, target)
         written.append(target)

@@ -92,3 +92,53 @@ def test_student_notebook_fails_at_its_first_exercise_check(path):
         client.execute()
     executed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.execution_count is not None]
     assert executed[-1] == first_check
+
+
+def _build_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS.parent / "scripts" / "build_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_badge_and_install_cell_come_from_the_one_repository_setting(path):
+    import tomllib
+
+    url = tomllib.loads((NOTEBOOKS.parent / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    repo = url.removeprefix("https://github.com/")
+    cells = load(path).cells
+    assert f"(https://colab.research.google.com/github/{repo}/blob/main/notebooks/{path.name})" in cells[0].source
+    assert f'REPOSITORY = "{url}"' in cells[1].source and "pip" in cells[1].source
+    assert cells[1].source == _build_script().INSTALL.format(url=url)
+
+
+def test_set_repository_repoints_sources_and_notebooks(tmp_path, monkeypatch):
+    import shutil
+
+    build = _build_script()
+    (tmp_path / "notebooks" / "py").mkdir(parents=True)
+    shutil.copy(NOTEBOOKS.parent / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copy(NOTEBOOKS / "py" / "00_setup_and_data.py", tmp_path / "notebooks" / "py")
+    shutil.copy(PATHS[0], tmp_path / "notebooks")
+    monkeypatch.setattr(build, "PYPROJECT", tmp_path / "pyproject.toml")
+    monkeypatch.setattr(build, "SOURCES", tmp_path / "notebooks" / "py")
+    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
+    assert build.main(["--set-repository", "https://github.com/teacher/fork"]) == 0
+    assert build.repository_url() == "https://github.com/teacher/fork"
+    script = (tmp_path / "notebooks" / "py" / "00_setup_and_data.py").read_text()
+    notebook = load(tmp_path / "notebooks" / PATHS[0].name)
+    for text in (script, notebook.cells[0].source + notebook.cells[1].source):
+        assert "github/teacher/fork/blob/main/notebooks/00_setup_and_data.ipynb" in text
+        assert 'REPOSITORY = "https://github.com/teacher/fork"' in text and "ssl-course/ssl_course" not in text
+    assert [c.get("outputs") for c in notebook.cells] == [c.get("outputs") for c in load(PATHS[0]).cells]
+    assert build.main(["--set-repository", "not-a-url"]) == 2
+
+
+def test_student_badges_open_the_student_copies(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["student-version", "--notebooks", str(NOTEBOOKS), "--out", "student"]) == 0
+    for path in PATHS:
+        assert f"/blob/main/student/{path.name})" in load(tmp_path / "student" / path.name).cells[0].source

@@ -8,13 +8,20 @@
 # **Time**: about 1.5 minutes on a laptop CPU with `FULL = False`.
 
 # %%
-# On Colab: install the course package (does nothing elsewhere)
+# On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
+import os
 import subprocess
 import sys
 
+REPOSITORY = "https://github.com/ssl-course/ssl_course"
+if "google.colab" in sys.modules and not os.path.isdir("/content/ssl_course"):
+    for command in (["git", "clone", "-q", "--depth", "1", REPOSITORY, "/content/ssl_course"],
+                    [sys.executable, "-m", "pip", "install", "-q", "-e", "/content/ssl_course"]):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:  # say why in one line, not with a traceback
+            raise SystemExit(f"course install failed at {command[:4]}: {(done.stderr.strip() or '?').splitlines()[-1]}")
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "ssl_course @ git+https://github.com/ssl-course/ssl_course"], check=True)
+    sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
 FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
@@ -100,6 +107,17 @@ plt.xlabel("temperature T"); plt.ylabel("InfoNCE"); plt.legend();
 # ## A SimCLR run
 # The package's trainer (`ssl_course.train`) runs SimCLR with the loss above. On a CPU we train a
 # small ConvNet for a few hundred steps; `FULL = True` runs the paper's CIFAR-10 recipe.
+#
+# How do we know the features are any good, without using labels during training? Two standard
+# read-outs use the labels only afterwards, on frozen features:
+# * **kNN accuracy**: for each test image, find its k = 200 most similar training images
+#   (cosine similarity of features); each votes for its label with weight exp(similarity / 0.1);
+#   the most-voted label is the prediction.
+# * **Linear probe**: train only a linear classifier (softmax regression) on the frozen
+#   features; its test accuracy says how much of the class is linearly readable.
+#
+# Both are compared with the *same network at random initialisation* (what the architecture gives
+# for free) and with raw pixels. The trainer reports all of them after a run.
 
 # %%
 from ssl_course.course import plot_accuracies, run_config

@@ -8,13 +8,20 @@
 # **Time**: about 1 minute on a laptop CPU with `FULL = False`.
 
 # %%
-# On Colab: install the course package (does nothing elsewhere)
+# On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
+import os
 import subprocess
 import sys
 
+REPOSITORY = "https://github.com/ssl-course/ssl_course"
+if "google.colab" in sys.modules and not os.path.isdir("/content/ssl_course"):
+    for command in (["git", "clone", "-q", "--depth", "1", REPOSITORY, "/content/ssl_course"],
+                    [sys.executable, "-m", "pip", "install", "-q", "-e", "/content/ssl_course"]):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:  # say why in one line, not with a traceback
+            raise SystemExit(f"course install failed at {command[:4]}: {(done.stderr.strip() or '?').splitlines()[-1]}")
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "ssl_course @ git+https://github.com/ssl-course/ssl_course"], check=True)
+    sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
 FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
@@ -75,8 +82,12 @@ plt.xlabel("step"); plt.ylabel("EMA momentum m"); plt.title("the target slows do
 # ## Ablations
 # Three runs with the same seed: BYOL as published (EMA target + MLP predictor), no EMA (the target
 # is the online network itself, still behind a stop-gradient), and no predictor. Watch the
-# collapse monitor: the effective rank of the projections and the std of the normalised
-# projections (≈ 1/√d = 0.088 when spread out, 0 when collapsed).
+# collapse monitor, two numbers measured on a batch of projections z (N × d, d = 128):
+# * **std of the normalised output**: scale each row of z to unit length, take each dimension's
+#   std over the batch, average over dimensions; ≈ 1/√d = 0.088 when the outputs spread over the
+#   sphere, 0 when every image maps to the same point.
+# * **effective rank**: with the singular values σᵢ of z normalised to pᵢ = σᵢ / Σσ, the exponential
+#   of their entropy, exp(−Σ pᵢ log pᵢ): d when all directions are used equally, 1 when one is.
 
 # %%
 from ssl_course.course import claim, plot_monitors, run_config, summary_table

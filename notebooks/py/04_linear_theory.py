@@ -8,13 +8,20 @@
 # **Time**: under a minute on a laptop CPU with `FULL = False`.
 
 # %%
-# On Colab: install the course package (does nothing elsewhere)
+# On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
+import os
 import subprocess
 import sys
 
+REPOSITORY = "https://github.com/ssl-course/ssl_course"
+if "google.colab" in sys.modules and not os.path.isdir("/content/ssl_course"):
+    for command in (["git", "clone", "-q", "--depth", "1", REPOSITORY, "/content/ssl_course"],
+                    [sys.executable, "-m", "pip", "install", "-q", "-e", "/content/ssl_course"]):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:  # say why in one line, not with a traceback
+            raise SystemExit(f"course install failed at {command[:4]}: {(done.stderr.strip() or '?').splitlines()[-1]}")
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "ssl_course @ git+https://github.com/ssl-course/ssl_course"], check=True)
+    sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
 FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
