@@ -35,7 +35,7 @@ def run_one(method: str, variant: str, seed: int, args) -> dict:
     changed = {k: v for k, v in dict(dataset=args.dataset, width=args.width, batch_size=args.batch_size, lr=args.lr,
                                      epochs=args.epochs).items() if v is not None}
     config = preset(method, **changed, max_steps=args.steps, seed=seed, out=None, progress=False, final_eval=False,
-                    checkpoint_every=10**9, **VARIANTS[variant])
+                    checkpoint_every=0, **VARIANTS[variant])
     started = time.perf_counter()
     result = train(config)
     data = TrainData(config, pick_device("cpu"))

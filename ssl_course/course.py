@@ -21,7 +21,7 @@ from ssl_course.train import TrainConfig, TrainResult, pick_device
 
 # What a notebook run changes in the package's presets (ssl_course.presets): quiet and
 # frequent monitoring on the CPU; a progress bar and the dataset download under FULL.
-NOTEBOOK_CPU = dict(checkpoint_every=10**9, log_every=5, progress=False, overwrite=True)
+NOTEBOOK_CPU = dict(checkpoint_every=0, log_every=5, progress=False, overwrite=True)
 NOTEBOOK_FULL = dict(download=True, progress=True, overwrite=True)
 
 

@@ -55,7 +55,7 @@ def run_demo(out: str | Path = "runs/demo", seconds: float = 100.0, seed: int = 
     started = time.perf_counter()
     out = Path(out)
     config = preset("simclr", epochs=DEMO_EPOCHS, time_budget=seconds, seed=seed, out=str(out), overwrite=True,
-                    progress=progress, checkpoint_every=10_000)
+                    progress=progress, checkpoint_every=0)
     result = train(config)
     accuracies = {"SimCLR": result.knn, "random init": result.random_init_knn, "raw pixels": pixel_knn()}
     summary = {

@@ -33,7 +33,6 @@ import os
 import signal
 import sys
 import threading
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,9 +150,9 @@ class TrainConfig:
     # bookkeeping
     seed: int = 0
     device: str = "auto"
-    out: str | None = "runs/latest"  # None: a temporary folder
+    out: str | None = "runs/latest"  # None: nothing is written to disk (no checkpoint, no metrics file)
     overwrite: bool = False
-    checkpoint_every: int = 500
+    checkpoint_every: int = 500  # steps between checkpoints; 0: only at the end
     eval_every: int = 0  # steps between kNN evaluations on a subset; 0: only at the end
     eval_subset: int = 2000
     final_eval: bool = True  # kNN and linear probe of the trained backbone at the end
@@ -188,9 +187,11 @@ class TrainConfig:
                 f"batch size must be >= 2 (got {self.batch_size}): BatchNorm needs more than one sample "
                 "and the losses compare pairs within a batch"
             )
-        for name in ("epochs", "checkpoint_every", "log_every", "chunks", "chunk_epochs"):
+        for name in ("epochs", "log_every", "chunks", "chunk_epochs"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.checkpoint_every < 0:
+            raise ValueError(f"checkpoint_every must be >= 0 (0: only at the end), got {self.checkpoint_every}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.optimizer not in OPTIMIZERS:
@@ -208,7 +209,7 @@ class TrainResult:
     std_of_normalized: float
     effective_rank: float
     knn: float | None
-    out: Path
+    out: Path | None  # None: the run wrote nothing (out=None)
     collapsed: bool  # the collapse monitor's verdict at the last measurement
     collapse_step: int | None = None  # the step at which the monitor first warned (None: never)
     linear_probe: float | None = None
@@ -219,7 +220,7 @@ class TrainResult:
         keys = ("knn", "linear_probe", "random_init_knn", "random_init_probe", "loss", "std_of_normalized",
                 "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
         data = {k: getattr(self, k) for k in keys}
-        return {**data, "method": self.config.method, "dataset": self.config.dataset, "out": str(self.out)}
+        return {**data, "method": self.config.method, "dataset": self.config.dataset, "out": None if self.out is None else str(self.out)}
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -382,9 +383,9 @@ def _say(message: str) -> None:
     tqdm.write(message, file=sys.stderr)
 
 
-def _prepare_out(config: TrainConfig, resume: bool) -> Path:
+def _prepare_out(config: TrainConfig, resume: bool) -> Path | None:
     if config.out is None:
-        return Path(tempfile.mkdtemp(prefix="ssl_course_run_"))
+        return None
     out = Path(config.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file, not a folder: name a folder for the run (it keeps last.pt and metrics.jsonl)")
@@ -437,7 +438,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     device = rank_device or pick_device(config.device)
     if config.gpu_aug and device.type != "cuda":
         raise ValueError(f"--gpu-aug needs a CUDA GPU, but training runs on {device.type}; drop the flag")
-    out = _prepare_out(config, resume) if context.is_main else Path(config.out or tempfile.mkdtemp())
+    out = _prepare_out(config, resume) if context.is_main else None
     distributed.barrier(context)
     torch.manual_seed(config.seed)  # the same initial weights on every rank
     data = TrainData(config, device, context)
@@ -468,7 +469,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     total_steps = config.epochs * data.steps_per_epoch
     warmup_steps = int(config.warmup_epochs * data.steps_per_epoch)
     peak_lr = config.lr * config.batch_size / 256
-    metrics_path = out / "metrics.jsonl"
+    metrics_path = out / "metrics.jsonl" if out is not None else None
     start_step, seconds_before = 0, 0.0
     if checkpoint is not None:
         try:
@@ -478,14 +479,14 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
             raise CheckpointError(f"checkpoint does not match this model ({str(err).splitlines()[0][:120]})") from None
         set_rng_state(checkpoint["rng_per_rank"][context.rank] if context.enabled else checkpoint["rng"])
         start_step, seconds_before = checkpoint["step"], checkpoint["seconds"]
-    history = _read_history(metrics_path, start_step) if context.is_main else []
-    if context.is_main:
+    history = _read_history(metrics_path, start_step) if metrics_path is not None else []
+    if metrics_path is not None:
         with open(metrics_path, "w") as handle:  # rewrite: drop lines past the checkpoint
             handle.writelines(json.dumps(row) + "\n" for row in history)
 
     def save(step: int, seconds: float) -> None:
         states = distributed.gather_objects(rng_state(), context)  # every rank's, for an exact resume
-        if not context.is_main:
+        if out is None:  # another rank's process, or out=None: nothing goes to disk
             return
         save_checkpoint({
             "model": method.state_dict(), "optimizer": optimizer.state_dict(), "rng": states[0],
@@ -501,7 +502,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     bar = tqdm(total=stop_at, initial=start_step, disable=not (config.progress and context.is_main), desc=config.method, dynamic_ncols=True, file=sys.stderr)
     started, step = time.perf_counter(), start_step
     method.train()
-    with open(metrics_path if context.is_main else os.devnull, "a") as log, StopSignals() as signals:
+    with open(metrics_path or os.devnull, "a") as log, StopSignals() as signals:
         while step < stop_at:
             epoch, batch = divmod(step, data.steps_per_epoch)
             for view1, view2 in data.views(epoch, batch):
@@ -516,7 +517,8 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 loss = output.loss
                 if distributed.any_rank(not torch.isfinite(loss).item(), context, device):
                     bar.close()
-                    kept = f"the last good checkpoint is {out / 'last.pt'}" if (out / "last.pt").exists() else "no checkpoint was written yet"
+                    kept = (f"the last good checkpoint is {out / 'last.pt'}" if out is not None and (out / "last.pt").exists()
+                            else "no checkpoint was written yet")
                     raise TrainingDiverged(f"loss became {loss.item()} at step {step}: lower the learning rate; {kept}")
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -548,7 +550,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 history.append(row)
                 bar.update(1)
                 bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{lr:.3g}", std=f"{last['std_of_normalized']:.3f}")
-                if step % config.checkpoint_every == 0:
+                if config.checkpoint_every and step % config.checkpoint_every == 0:
                     log.flush()
                     save(step, seconds)
                 if config.time_budget is not None and distributed.any_rank(seconds >= config.time_budget, context, device):
@@ -558,7 +560,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                     log.flush()
                     save(step, seconds)  # at this step, between two steps: --resume continues exactly
                     raise TrainingInterrupted(signals.received or signal.SIGTERM, step,
-                                              out / "last.pt" if config.out is not None else None)
+                                              out / "last.pt" if out is not None else None)
                 if step >= stop_at:
                     break  # before the next batch is augmented: its RNG draws belong to the resumed run
     bar.close()

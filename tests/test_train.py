@@ -178,3 +178,19 @@ def test_result_reports_probe_and_the_untrained_network(tmp_path):
     assert result.knn != result.random_init_knn  # three steps moved the weights
     summary = result.summary()
     assert {"random_init_knn", "random_init_probe", "linear_probe"} <= set(summary)
+
+
+def test_out_none_writes_nothing(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # any temp folder would land here
+    monkeypatch.chdir(tmp_path)
+    result = train(TrainConfig(max_steps=2, batch_size=16, width=4, out=None, progress=False, final_eval=False))
+    assert result.out is None and result.steps == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_checkpoint_every_zero_saves_only_at_the_end(tmp_path):
+    config = TrainConfig(max_steps=3, batch_size=16, width=4, out=str(tmp_path / "run"), progress=False,
+                         final_eval=False, checkpoint_every=0)
+    train(config)
+    assert load_checkpoint(tmp_path / "run" / "last.pt")["step"] == 3

@@ -43,7 +43,7 @@ def _train_and_measure(settings: dict, **fields) -> dict:
 
     full = settings["full"]
     config = preset("simsiam", full=full, seed=settings["seed"], out=None, progress=settings["progress"],
-                    final_eval=False, checkpoint_every=10**9, predictor_lr_multiplier=10.0,
+                    final_eval=False, checkpoint_every=0, predictor_lr_multiplier=10.0,
                     **({} if full else {"dataset": settings["dataset"], "width": settings["width"]}), **fields)
     if "epochs" in fields:
         config.max_steps = settings["steps"]
