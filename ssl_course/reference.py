@@ -8,7 +8,8 @@ every comparison they draw stands on seeds and spread, not on one short run:
 * ``gain`` is the paired gain over the same network at random init, mean and std over seeds, and
   ``beats_random_init`` the course's criterion: the mean gain reaches ``by`` and exceeds twice
   its seed std;
-* ``format_table``, ``plot_knn_curves`` and ``plot_scores`` show them (seaborn: mean ± std bands).
+* ``format_table``, ``plot_curves`` / ``plot_knn_curves`` and ``plot_scores`` show them (seaborn:
+  mean ± std bands).
 
 Example (needs the shipped runs, i.e. a clone of the repository):
 
@@ -103,20 +104,26 @@ def format_table(table) -> str:
     return "\n".join(lines)
 
 
-def plot_knn_curves(table, ax=None, title: str = "kNN over training (mean ± std over seeds)"):
-    """kNN over training per run with a seed band; the dotted line is the random-init kNN (mean)."""
+def plot_curves(table, key: str = "knn", ax=None, title: str | None = None, baseline: bool | None = None):
+    """``key`` over training per run, mean ± std over seeds (seaborn); for kNN, a dotted random-init line."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.4))
-    data = curves(table)
-    sns.lineplot(data=data, x="step", y="knn", hue="run", errorbar="sd", ax=ax)
-    ax.axhline(table["random_init_knn"].mean(), ls=":", c="k", lw=1, label="random init")
-    ax.set(ylabel="kNN accuracy (2 000-image subset)", title=title)
+    sns.lineplot(data=curves(table, key), x="step", y=key, hue="run", errorbar="sd", ax=ax)
+    if baseline if baseline is not None else key == "knn":
+        ax.axhline(table["random_init_knn"].mean(), ls=":", c="k", lw=1, label="random init")
+    label = "kNN accuracy (2 000-image subset)" if key == "knn" else key.replace("_", " ")
+    ax.set(ylabel=label, title=title or f"{label} over training (mean ± std over seeds)")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.figure.tight_layout()
     return ax
+
+
+def plot_knn_curves(table, ax=None, title: str = "kNN over training (mean ± std over seeds)"):
+    """kNN over training per run with a seed band; the dotted line is the random-init kNN (mean)."""
+    return plot_curves(table, "knn", ax=ax, title=title)
 
 
 def plot_scores(table, metric: str = "linear_probe", ax=None):

@@ -43,7 +43,7 @@ device = setup(seed=0)
 # %% [markdown]
 # ## The built-in data
 # No download needed: `shapes` is generated from a seed (10 shape kinds with nuisances: position,
-# scale, rotation, contrast polarity, background texture, clutter strokes, colour cast), and
+# scale, rotation, contrast polarity, background texture, clutter strokes), and
 # `digits` is scikit-learn's bundled handwritten digits, upscaled to 32×32.
 
 # %%
@@ -59,8 +59,10 @@ print(f"digits: {tuple(digits_x.shape)} train, {tuple(digits_test_x.shape)} test
 # One image of every class of `shapes`, then of `digits`:
 
 # %%
+from ssl_course.data.shapes import CLASSES
+
 first = [int((shapes_y == c).nonzero()[0]) for c in range(10)]
-show_images(shapes_x[first], titles=[f"class {c}" for c in range(10)]);
+show_images(shapes_x[first], titles=[f"{c}: {CLASSES[c]}" for c in range(10)]);
 
 # %%
 first = [int((digits_y == c).nonzero()[0]) for c in range(10)]
@@ -82,12 +84,14 @@ view1, view2 = augment(shapes_x[:8])
 show_images(torch.cat([shapes_x[:8].float() / 255, view1, view2]), ncol=8);
 
 # %% [markdown]
-# Rows: the originals, view 1, view 2. The views differ in crop, colour and flip, but each pair
-# still shows the same shape: that shared content is what the methods learn.
+# Rows: the originals, view 1, view 2. The views differ in crop, contrast, brightness and flip.
+# Most pairs still show the same shape, and that shared content is what the methods learn; a
+# crop can also cut most of the shape away, a noisy view the methods must
+# live with.
 #
 # ## Summary
 # * The course runs everywhere; on a CPU keep `FULL = False`.
-# * `shapes` (10 000 / 2 000 images, 10 classes) and `digits` (1 437 / 360) are built in.
+# * `shapes` (10 000 / 2 000 images, 10 classes) and `digits` (1 438 / 359) are built in.
 # * A method's only signal is that two augmented views come from the same image.
 #
 # **References**: Chen et al. 2020 (SimCLR) for the augmentation recipe; scikit-learn's digits dataset.

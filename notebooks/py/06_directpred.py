@@ -70,29 +70,56 @@ check_directpred_weight(directpred_weight)
 
 # %% [markdown]
 # ## A learned linear predictor aligns with F
-# SimSiam with a linear predictor trained 10× faster; the trainer logs the commutator ‖[F, W_p]‖
-# and the eigen-alignment of W_p with F every few steps.
+# SimSiam with a linear predictor trained 10× faster; the trainer logs, every 10 steps, the
+# normalised commutator ‖[F, W_p]‖ / (‖F‖ ‖W_p‖) (0 when W_p and F share their eigenvectors) and
+# the eigen-alignment of W_p with F's top 8 eigenvectors (1 when aligned). The curves come from the
+# course's reference runs (1 170 steps, 3 seeds, SimSiam and BYOL); a live 300-step run follows.
 
 # %%
 import matplotlib.pyplot as plt
 
+from ssl_course import reference
+from ssl_course.course import claim
+
+heads = reference.load(["simsiam-linear", "byol-linear"])
+fig, ax = plt.subplots(1, 2, figsize=(11, 3.2))
+reference.plot_curves(heads, "commutator", ax=ax[0], title="||[F, W_p]|| (normalised)")
+reference.plot_curves(heads, "alignment", ax=ax[1], title="eigen-alignment with F, top 8");
+
+# %% [markdown]
+# Read the left panel with the effective rank in mind. At initialisation the projections use
+# almost every direction (effective rank ≈ 60–70 of 128), so F is close to a multiple of the
+# identity, and *any* matrix nearly commutes with the identity: the commutator starts small
+# because F has no structure yet, not because W_p is aligned. In the first ~100 steps F forms (a
+# few directions take over, effective rank ≈ 35) faster than W_p turns, so the commutator rises;
+# then W_p catches up and the commutator falls, while the alignment climbs steadily.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for run in ("simsiam-linear", "byol-linear"):
+    c = reference.curves(heads[heads["run"] == run], "commutator")
+    a = reference.curves(heads[heads["run"] == run], "alignment")
+    peak, end = c.groupby("seed")["commutator"].max(), c.groupby("seed")["commutator"].last()
+    first, last = a.groupby("seed")["alignment"].first(), a.groupby("seed")["alignment"].last()
+    claim(f"{run}: on every seed the commutator falls >= 25% below its peak and the alignment ends >= 0.2 above its start",
+          bool(((end <= 0.75 * peak) & (last >= first + 0.2)).all()),
+          f"peak {peak.mean():.2f} -> end {end.mean():.2f}; alignment {first.mean():.2f} -> {last.mean():.2f}, 3 seeds")
+
+# %% [markdown]
+# The live run: 300 steps of the same SimSiam, whose predictor we now inspect.
+
+# %%
 from ssl_course.course import run_config
 from ssl_course.train import train
 
 linear = train(run_config("simsiam", full=FULL, steps=300, predictor="linear", predictor_lr_multiplier=10.0))
 rows = [r for r in linear.history if "commutator" in r]
-fig, ax = plt.subplots(1, 2, figsize=(9, 3))
-ax[0].plot([r["step"] for r in rows], [r["commutator"] for r in rows]); ax[0].set(title="||[F, W_p]|| (normalised)", xlabel="step")
-ax[1].plot([r["step"] for r in rows], [r["alignment"] for r in rows]); ax[1].set(title="eigen-alignment, top 8", xlabel="step")
-fig.tight_layout()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from ssl_course.course import claim
-
 claim("the learned predictor's eigenvectors turn towards F's: top-8 alignment rises by >= 0.1",
       rows[-1]["alignment"] >= rows[0]["alignment"] + 0.1,
-      f"{rows[0]['alignment']:.2f} at step {rows[0]['step']} -> {rows[-1]['alignment']:.2f} at step {rows[-1]['step']}");
+      f"{rows[0]['alignment']:.2f} at step {rows[0]['step']} -> {rows[-1]['alignment']:.2f} at step {rows[-1]['step']}")
 
 # %% [markdown]
 # And the p ∝ √s relation: along F's eigenvectors, the learned predictor's eigenvalues against √s.
@@ -119,8 +146,6 @@ plt.title("learned predictor vs sqrt of F's eigenvalues");
 # (1 170 steps, 3 seeds each, SimSiam and BYOL; `scripts/reference_runs.py`), loaded here.
 
 # %%
-from ssl_course import reference
-
 names = ["simsiam", "simsiam-linear", "simsiam-directpred", "simsiam-directcopy",
          "byol", "byol-linear", "byol-directpred", "byol-directcopy"]
 table = reference.load(names)
@@ -129,8 +154,6 @@ reference.plot_scores(table, "linear_probe");
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from ssl_course.course import claim
-
 for name in names:
     claim(f"{name} beats random init: kNN gain >= 0.10 and > 2 seed std", *reference.beats_random_init(table, name, "knn", by=0.10))
 for method in ("simsiam", "byol"):
