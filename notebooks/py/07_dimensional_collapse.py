@@ -82,13 +82,20 @@ from ssl_course.theory.collapse import continual_vs_multiepoch, collapse_sweep, 
 rows = collapse_sweep(fractions=(0.05, 0.2, 1.0), full=FULL, steps=None if FULL else 200)
 plot_collapse_sweep(rows)
 for r in rows:
-    print(f"{r['fraction']:>5.0%} of the data: AUC {r['auc']:.3f}, kNN {r['knn']:.2f}, probe {r['linear_probe']:.2f}")
-print(f"rank correlation AUC vs probe: {rank_correlation(rows):+.2f}")
+    print(f"{r['fraction']:>5.0%} of the data: AUC {r['auc']:.3f}, kNN {r['knn']:.2f} (random init "
+          f"{r['random_init_knn']:.2f}), probe {r['linear_probe']:.2f} (random init {r['random_init_probe']:.2f})")
+print(f"rank correlation AUC vs probe over {len(rows)} runs: {rank_correlation(rows):+.2f}")
+more = rows[-1]["auc"] > rows[0]["auc"]
+print(f"more data, more collapse here? {more}: AUC {rows[-1]['auc']:.3f} at 100 % vs {rows[0]['auc']:.3f} at 5 % "
+      "(paper: yes)")
 
 # %% [markdown]
 # The paper's ImageNet ResNet-18 curve (dotted) rises from .61 at 1 % to ≈ .86–.88 with more data.
-# Three CPU runs of a few hundred steps are a small, noisy version of that study: read the sign
-# of the rank correlation with care.
+# Read the lines above before the figure: these are three CPU runs of 200 steps, one seed each,
+# compared with the same network at random init. A rank correlation over three points can only be
+# ±0.5 or ±1, so it forecasts nothing yet; and whether the AUC rises with data here is printed, not
+# assumed. The paper's finding needs runs long enough to learn, on several seeds (the course's
+# known gaps list this study's reference runs as the next step).
 #
 # ## Continual, multi-epoch or hybrid?
 # The same images and compute: all images every epoch; a stream of chunks, each seen for all its
@@ -97,13 +104,22 @@ print(f"rank correlation AUC vs probe: {rank_correlation(rows):+.2f}")
 # %%
 regimes = continual_vs_multiepoch(chunks=4, epochs=2, rounds=2, train_subset=None if FULL else 2000, full=FULL)
 for name, r in regimes.items():
-    print(f"{name:>12}: AUC {r['auc']:.3f}, kNN {r['knn']:.2f}, probe {r['linear_probe']:.2f}")
+    print(f"{name:>12}: AUC {r['auc']:.3f}, kNN {r['knn']:.2f}, probe {r['linear_probe']:.2f} "
+          f"(random init: kNN {r['random_init_knn']:.2f}, probe {r['random_init_probe']:.2f})")
+
+# %% [markdown]
+# One seed and a few hundred steps each: differences of a few hundredths between the regimes are
+# within the seed spread of such runs (±0.01–0.02 kNN in the reference runs), so this cell shows
+# how to run the comparison, not its outcome. In the paper, with ImageNet-scale data, continual
+# learning acts as a regulariser and the hybrid gains up to 18 points.
 
 # %% [markdown]
 # ## Summary
 # * The explained-variance AUC measures partial collapse of the backbone features, label-free.
 # * In the paper, more data for a fixed small model means more collapse and lower probe accuracy,
 #   and continual learning acts as a regulariser (hybrid: up to +18 points on ImageNet R18).
+# * The CPU runs here are too short and single-seeded to reproduce those findings; they show how
+#   the measurements are made, and print honestly what they give.
 #
 # **References**: Li, Efros & Pathak 2022, *Understanding Collapse in Non-Contrastive Siamese
 # Representation Learning* (ECCV).

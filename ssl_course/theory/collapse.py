@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ssl_course.data import dataset_spec
-from ssl_course.evaluation import extract_features, score_features
+from ssl_course.evaluation import extract_features
 from ssl_course.metrics import explained_variance_auc, singular_value_curve
 
 PAPER_AUC = {0.01: 0.610, 0.05: 0.748, 0.10: 0.845, 0.20: 0.879, 0.50: 0.871, 1.00: 0.858}
@@ -43,21 +43,19 @@ def _train_and_measure(settings: dict, **fields) -> dict:
 
     full = settings["full"]
     config = preset("simsiam", full=full, seed=settings["seed"], out=None, progress=settings["progress"],
-                    final_eval=False, checkpoint_every=0, predictor_lr_multiplier=10.0,
+                    checkpoint_every=0, predictor_lr_multiplier=10.0,
                     **({} if full else {"dataset": settings["dataset"], "width": settings["width"]}), **fields)
     if "epochs" in fields:
         config.max_steps = settings["steps"]
     else:
         config = for_steps(config, settings["steps"])
-    result = train(config)
+    result = train(config)  # scores the trained and the untrained backbone (kNN, probe)
     data = TrainData(config, pick_device(config.device))
-    train_set, test_set = data.eval_sets(None)
-    # One pass over each split: the test features serve both the AUC and the kNN/probe scores.
-    train_f, train_y = extract_features(result.method.backbone, train_set, device=data.device)
-    test_f, test_y = extract_features(result.method.backbone, test_set, device=data.device)
-    scores = score_features(train_f, train_y, test_f, test_y, probe=True)
-    return {"auc": explained_variance_auc(test_f), "curve": singular_value_curve(test_f).numpy(), **scores,
-            "steps": result.steps, "effective_rank": result.effective_rank}
+    test_f, _ = extract_features(result.method.backbone, data.eval_sets(None)[1], device=data.device)
+    return {"auc": explained_variance_auc(test_f), "curve": singular_value_curve(test_f).numpy(), "knn": result.knn,
+            "linear_probe": result.linear_probe, "random_init_knn": result.random_init_knn,
+            "random_init_probe": result.random_init_probe, "steps": result.steps,
+            "effective_rank": result.effective_rank}
 
 
 def train_size(dataset: str) -> int:
