@@ -136,8 +136,11 @@ claim("BYOL beats the same network at random init: kNN gain >= 0.10 and > 2 seed
 claim("and its linear probe gains >= 0.05 over random init", *reference.beats_random_init(table, "byol", "linear_probe", by=0.05))
 
 # %% [markdown]
-# BYOL and SimSiam, which have no negatives at all, learn about as much as SimCLR here. The next
-# notebook removes the EMA (SimSiam) and asks what then keeps the representation from collapsing.
+# Without a single negative pair, BYOL and SimSiam gain clearly over the random network on every
+# seed (the table above). SimCLR, which uses negatives, learns fastest at this budget; the papers
+# find the non-contrastive methods catch up or overtake it with long training (solo-learn,
+# 1 000 CIFAR-10 epochs, BYOL 92.6 vs SimCLR 90.7 linear). The next notebook removes the EMA
+# (SimSiam) and asks what then keeps the representation from collapsing.
 
 # %% [markdown]
 # ## Summary
