@@ -141,7 +141,7 @@ def plot_collapse_sweep(rows: list[dict], axes=None):
                 title="more data, more collapse?")
     axes[1].legend(fontsize=7)
     axes[2].scatter([r["auc"] for r in rows], [r["linear_probe"] for r in rows])
-    title = "AUC forecasts the probe"
+    title = "AUC against the probe"
     if len(rows) >= 3:
         title += f" (Spearman {rank_correlation(rows):+.2f})"
     axes[2].set(xlabel="AUC", ylabel="linear-probe accuracy", title=title)
