@@ -3,6 +3,7 @@
     python scripts/build_notebooks.py              # every notebooks/py/NN_*.py -> notebooks/NN_*.ipynb, executed
     python scripts/build_notebooks.py 03 05        # only these
     python scripts/build_notebooks.py --set-repository https://github.com/me/my-fork   # re-point Colab, no re-run
+    python scripts/build_notebooks.py --markdown-only        # copy text-only edits, keep the outputs
 
 Every notebook's Colab badge and install cell are written from one setting, ``[project.urls]
 Repository`` in ``pyproject.toml``. ``--set-repository`` changes that setting and rewrites the
@@ -81,6 +82,21 @@ def set_repository(url: str) -> None:
             nbformat.write(notebook, target)
 
 
+def copy_markdown(source: Path) -> bool:
+    """Copy the markdown cells of ``source`` into its executed notebook; refuse if code changed."""
+    script, target = jupytext.read(source), NOTEBOOKS / (source.stem + ".ipynb")
+    notebook = nbformat.read(target, as_version=4)
+    if [c.cell_type for c in script.cells] != [c.cell_type for c in notebook.cells] or any(
+            a.source != b.source for a, b in zip(script.cells, notebook.cells) if a.cell_type == "code"):
+        raise SystemExit(f"{source.name}: code or cell layout changed; rebuild it with scripts/build_notebooks.py")
+    changed = [b for a, b in zip(script.cells, notebook.cells) if a.source != b.source]
+    for cell, new in zip(changed, [a for a, b in zip(script.cells, notebook.cells) if a.source != b.source]):
+        cell.source = new.source
+    if changed:
+        nbformat.write(notebook, target)
+    return bool(changed)
+
+
 def build(source: Path, execute: bool = True) -> Path:
     source.write_text(point_at(source.read_text(), repository_url(), f"notebooks/{source.stem}.ipynb"))
     notebook = jupytext.read(source)
@@ -103,8 +119,13 @@ def main(argv: list[str]) -> int:
         set_repository(argv[1].rstrip("/"))
         print(f"notebooks now open and install from {argv[1]}; commit and push to publish")
         return 0
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     sources = sorted(SOURCES.glob("[0-9][0-9]_*.py"))
+    if argv[:1] == ["--markdown-only"]:
+        for source in sources:
+            if copy_markdown(source):
+                print(f"{source.stem}.ipynb: text updated, outputs kept")
+        return 0
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     if argv:
         sources = [s for s in sources if any(s.name.startswith(prefix) for prefix in argv)]
     for source in sources:
