@@ -137,9 +137,9 @@ for name in ("simsiam-no-stop-gradient", "simsiam-no-predictor"):
 # With the stop-gradient and the predictor SimSiam climbs well above the random network. Without
 # either, the projections collapse onto a handful of directions within the first few hundred
 # steps, and the backbone learns less: its kNN ends below SimSiam's on every seed. It does not
-# fall to chance, though. The backbone's features (what kNN reads) keep some of what they learned
-# before and while the projections collapsed, so the ablations still sit above the random network:
-# a partial, *dimensional* collapse, not the complete one of the SimSiam paper.
+# fall to chance, though: the backbone's features (what kNN reads) still carry some class
+# information, and the ablations sit above the random network. This is a partial, *dimensional*
+# collapse of the projections (a few directions left), not the complete one of the SimSiam paper.
 #
 # Notice which monitor sees it. This collapse is *dimensional*: SimSiam's projector ends in
 # BatchNorm, which rescales every output dimension to unit variance, so the std of the normalised
