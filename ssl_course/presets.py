@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ssl_course.data import train_size
 from ssl_course.train import TrainConfig
 
 # Shared by every CPU run: what fits a laptop (about 0.13 s a step on 2 cores).
@@ -70,8 +71,6 @@ def preset(method: str, full: bool = False, **overrides) -> TrainConfig:
 
 def steps_per_epoch(config: TrainConfig) -> int:
     """Optimiser steps in one epoch of ``config``'s training set (without loading real images)."""
-    from ssl_course.theory.collapse import train_size
-
     n = config.train_subset or train_size(config.dataset)
     return max(1, (n // config.chunks) // config.batch_size)
 

@@ -173,6 +173,13 @@ def as_tensors(dataset: Dataset, size: int | None = None) -> tuple[torch.Tensor,
     return torch.stack(images), torch.as_tensor(labels, dtype=torch.long)
 
 
+def train_size(name: str, root: str | None = None) -> int:
+    """Number of training images of a dataset (without generating or decoding them where possible)."""
+    if name == "shapes":
+        return SHAPES_SIZES["train"][0]
+    return len(load_dataset(name, dataset_spec(name).train_split, root=root))
+
+
 def dataset_tensors(name: str = "shapes", root: str | None = None):
     """``((train images, labels), (test images, labels))`` of an in-memory dataset as uint8/long tensors."""
     spec = dataset_spec(name)

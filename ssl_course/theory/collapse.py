@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ssl_course.data import dataset_spec
+from ssl_course.data import train_size
 from ssl_course.evaluation import extract_features
 from ssl_course.metrics import explained_variance_auc, singular_value_curve
 
@@ -56,15 +56,6 @@ def _train_and_measure(settings: dict, **fields) -> dict:
             "linear_probe": result.linear_probe, "random_init_knn": result.random_init_knn,
             "random_init_probe": result.random_init_probe, "steps": result.steps,
             "effective_rank": result.effective_rank}
-
-
-def train_size(dataset: str) -> int:
-    """Number of training images of a dataset (without generating or decoding them where possible)."""
-    from ssl_course.data import SHAPES_SIZES, load_dataset
-
-    if dataset == "shapes":
-        return SHAPES_SIZES["train"][0]
-    return len(load_dataset(dataset, dataset_spec(dataset).train_split))
 
 
 def _settings(dataset, full, seed, progress, overrides) -> dict:
