@@ -32,7 +32,7 @@ SOURCES, NOTEBOOKS = ROOT / "notebooks" / "py", ROOT / "notebooks"
 
 PYPROJECT = ROOT / "pyproject.toml"
 BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*\)")
-INSTALL_CELL = re.compile(r"# On Colab:.*?(?=\n\n# %%)", re.S)  # in a percent script: up to the next cell
+INSTALL_CELL = re.compile(r"# On Colab:.*?(?=\n\n# %%|\Z)", re.S)  # up to the next cell of a script, or the end
 # The install cell: a clone, since the notebooks load the reference runs shipped in assets/.
 INSTALL = """# On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
 import os
@@ -64,7 +64,7 @@ def colab_badge(url: str, path: str) -> str:
 def point_at(text: str, url: str, notebook_path: str) -> str:
     """``text`` (a percent script, or a cell source) with its badge and install cell written from ``url``."""
     text = BADGE.sub(lambda _: colab_badge(url, notebook_path), text)
-    return INSTALL_CELL.sub(lambda _: INSTALL.format(url=url), text + "\n\n# %%")[: -len("\n\n# %%")]
+    return INSTALL_CELL.sub(lambda _: INSTALL.format(url=url), text)
 
 
 def set_repository(url: str) -> None:
@@ -89,12 +89,13 @@ def copy_markdown(source: Path) -> bool:
     if [c.cell_type for c in script.cells] != [c.cell_type for c in notebook.cells] or any(
             a.source != b.source for a, b in zip(script.cells, notebook.cells) if a.cell_type == "code"):
         raise SystemExit(f"{source.name}: code or cell layout changed; rebuild it with scripts/build_notebooks.py")
-    changed = [b for a, b in zip(script.cells, notebook.cells) if a.source != b.source]
-    for cell, new in zip(changed, [a for a, b in zip(script.cells, notebook.cells) if a.source != b.source]):
-        cell.source = new.source
+    changed = False
+    for new, cell in zip(script.cells, notebook.cells):
+        if new.source != cell.source:
+            cell.source, changed = new.source, True
     if changed:
         nbformat.write(notebook, target)
-    return bool(changed)
+    return changed
 
 
 def build(source: Path, execute: bool = True) -> Path:

@@ -108,8 +108,7 @@ def markdown_report(out: Path) -> str:
     lines = ["| run | seeds | kNN | random init | linear probe | random init | kNN gain | probe gain | eff. rank | minutes a run |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for run, rows in table.groupby("run", observed=True, sort=False):
-        cells = [f"{rows[k].mean():.3f} ± {rows[k].std():.3f}" for k in
-                 ("knn", "random_init_knn", "linear_probe", "random_init_probe")]
+        cells = [reference.mean_std(rows[k]) for k in ("knn", "random_init_knn", "linear_probe", "random_init_probe")]
         gains = []
         for metric, by in (("knn", 0.10), ("linear_probe", 0.05)):
             mean, std, _ = reference.gain(table, run, metric)

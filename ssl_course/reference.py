@@ -88,7 +88,8 @@ def beats_random_init(table, run: str, metric: str = "knn", by: float = 0.10) ->
     return holds, f"{METRIC_NAMES[metric]} gain {mean:+.2f} ± {std:.2f} over {n} seeds"
 
 
-def _mean_std(values) -> str:
+def mean_std(values) -> str:
+    """``values`` as 'mean ± std' (sample std over seeds), three decimals."""
     values = np.asarray(values, dtype=float)
     return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else float('nan'):.3f}"
 
@@ -98,8 +99,8 @@ def format_table(table) -> str:
     head = f"{'run':<26} {'seeds':>5} {'kNN':>13} {'random init':>13} {'probe':>13} {'random init':>13} {'eff. rank':>9}"
     lines = [head]
     for run, rows in table.groupby("run", observed=True, sort=False):
-        lines.append(f"{run:<26} {len(rows):>5} {_mean_std(rows['knn']):>13} {_mean_std(rows['random_init_knn']):>13} "
-                     f"{_mean_std(rows['linear_probe']):>13} {_mean_std(rows['random_init_probe']):>13} "
+        lines.append(f"{run:<26} {len(rows):>5} {mean_std(rows['knn']):>13} {mean_std(rows['random_init_knn']):>13} "
+                     f"{mean_std(rows['linear_probe']):>13} {mean_std(rows['random_init_probe']):>13} "
                      f"{rows['effective_rank'].mean():>9.1f}")
     return "\n".join(lines)
 
