@@ -40,7 +40,7 @@ def main() -> None:
     from ssl_course.models import build_backbone
     from ssl_course.predictors import DirectPredictor
     from ssl_course.presets import preset
-    from ssl_course.train import pick_device
+    from ssl_course.train import bf16_autocast, pick_device, train_step
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
@@ -62,13 +62,10 @@ def main() -> None:
     optimizer = torch.optim.SGD(method.parameters(), lr=0.01, momentum=0.9)
     outputs = {}
 
-    def step():
+    def step():  # the trainer's own step (a linear head learned by SGD: no post-step update)
         view1, view2 = augment(batch)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            out = method.training_step(view1, view2)
-        optimizer.zero_grad(set_to_none=True)
-        out.loss.backward()
-        optimizer.step()
+        out = train_step(method, method.training_step, optimizer, view1, view2, 0, 1,
+                         autocast=bf16_autocast(device))
         outputs["z"] = torch.cat([out.z1, out.z2]).float()
 
     step_seconds = timed(step, args.repeats, device)

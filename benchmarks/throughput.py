@@ -28,7 +28,8 @@ import torch
 from torch import nn
 
 from ssl_course.presets import preset
-from ssl_course.train import TrainConfig, TrainData, build_from_config, pick_device, prefers_channels_last
+from ssl_course.train import (TrainConfig, TrainData, bf16_autocast, build_from_config, pick_device, prefers_channels_last,
+                              train_step)
 
 
 def _sync(device: torch.device) -> None:
@@ -49,9 +50,7 @@ def _timed(step, batches, steps: int, warmup: int, batch_size: int, device: torc
 
 
 def _autocast(device: torch.device):
-    if device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+    return bf16_autocast(device)  # as the trainer: bf16 where the GPU has it natively
 
 
 def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -69,15 +68,10 @@ def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int) -> 
     optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.01, momentum=0.9,
                                 fused=device.type == "cuda")
     step_fn = torch.compile(method.training_step) if config.compile else method.training_step
-    total = 10**6
 
-    def step(view1, view2):
-        with _autocast(device):
-            output = step_fn(_prepare(view1, device), _prepare(view2, device))
-        optimizer.zero_grad(set_to_none=True)
-        output.loss.backward()
-        optimizer.step()
-        method.after_optimizer_step(output, 0, total)
+    def step(view1, view2):  # the trainer's own step
+        train_step(method, step_fn, optimizer, view1.to(device, non_blocking=True), view2.to(device, non_blocking=True),
+                   0, 10**6, autocast=_autocast(device), channels_last=prefers_channels_last(device))
 
     shape = (config.batch_size, 3, data.size, data.size)
     fixed = (torch.randn(shape, device=device), torch.randn(shape, device=device))

@@ -35,10 +35,12 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
 import torch  # noqa: E402
 
 from ssl_course.checkpoint import save_checkpoint  # noqa: E402
-from ssl_course.presets import preset, steps_per_epoch  # noqa: E402
+from ssl_course.presets import for_steps, preset, steps_per_epoch  # noqa: E402
 from ssl_course.train import train  # noqa: E402
 
-# run name -> (method, what differs from the method's preset)
+COLLAPSE = {"width": 8, "predictor_lr_multiplier": 10.0, "steps": 1216}  # as ssl_course.theory.collapse
+# run name -> (method, what differs from the method's preset; "steps": stop there, the lr schedule
+# planned for exactly those steps, unless "epochs" is given)
 RUNS = {
     "simclr": ("simclr", {}),
     "byol": ("byol", {}),
@@ -53,6 +55,15 @@ RUNS = {
     "byol-directcopy": ("byol", {"predictor": "directcopy"}),
     # Wen & Li 2022: E = I + trainable off-diagonal; E fixed at I is exactly "simsiam-no-predictor"
     "simsiam-identity-offdiag": ("simsiam", {"predictor": "identity_offdiag"}),
+    # Li, Efros & Pathak 2022 (notebook 07): one small SimSiam model (width 8, predictor lr x10), 1 216
+    # steps on 5 %, 20 % and 100 % of the data; 100 % is also the multi-epoch regime, against continual
+    # (4 chunks of 2 500 images, each for 16 epochs, never revisited) and hybrid (2 rounds over the
+    # chunks, 8 epochs each): 1 216 steps of 128 images in all three
+    **{f"collapse-data{round(100 * f)}": ("simsiam", {**COLLAPSE, "train_subset": round(f * 10_000)})
+       for f in (0.05, 0.2)},
+    "collapse-data100": ("simsiam", COLLAPSE),
+    "collapse-continual": ("simsiam", {**COLLAPSE, "chunks": 4, "chunk_epochs": 16, "epochs": 64}),
+    "collapse-hybrid": ("simsiam", {**COLLAPSE, "chunks": 4, "chunk_epochs": 8, "epochs": 64}),
 }
 SEEDS = (0, 1, 2)
 SMOKE = dict(epochs=1, max_steps=4, batch_size=16, train_subset=64, width=4, proj_hidden_dim=32, proj_dim=16)
@@ -61,10 +72,17 @@ DEFAULT_OUT = ROOT / "assets" / "reference_runs"
 
 def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool = False):
     method, changes = RUNS[name]
+    changes = dict(changes)
+    steps = changes.pop("steps", None)
+    if smoke:
+        changes = {**changes, **SMOKE, "train_subset": min(changes.get("train_subset", 64), 64)}
+        steps = steps and 4
     config = preset(method, full=full, **changes, seed=seed, out=str(work), overwrite=True, progress=not smoke,
-                    checkpoint_every=100, **(SMOKE if smoke else {}))
-    # kNN on a subset once an epoch: the curve the notebooks plot with seed bands
-    config.eval_every = 2 if smoke else steps_per_epoch(config)
+                    checkpoint_every=100)
+    if steps is not None and not full:
+        config = for_steps(config, steps) if "epochs" not in changes else dataclasses.replace(config, max_steps=steps)
+    # kNN on a subset about once an epoch (at most 16 times a run): the curve the notebooks plot with seed bands
+    config.eval_every = 2 if smoke else max(steps_per_epoch(config), (config.max_steps or 0) // 16)
     return config
 
 
@@ -92,7 +110,8 @@ def train_one(name: str, seed: int, out: Path, full: bool = False, smoke: bool =
         "torch": torch.__version__,
         "knn": result.knn, "linear_probe": result.linear_probe,
         "random_init_knn": result.random_init_knn, "random_init_probe": result.random_init_probe,
-        "effective_rank": result.effective_rank, "std_of_normalized": result.std_of_normalized,
+        "feature_auc": result.feature_auc, "random_init_feature_auc": result.random_init_feature_auc,
+        "spectrum": result.spectrum, "effective_rank": result.effective_rank, "std_of_normalized": result.std_of_normalized,
         "collapse_step": result.collapse_step, "config": config_dict,
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=1))  # last: its presence marks the run done

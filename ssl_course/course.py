@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import torch
 
-from ssl_course.presets import for_steps, preset
+from ssl_course.presets import FULL_SOURCE, estimated_minutes, fit_budget, for_steps, preset
 from ssl_course.train import TrainConfig, TrainResult, pick_device
 
 # What a notebook run changes in the package's presets (ssl_course.presets): quiet and
@@ -53,13 +53,22 @@ def under_test() -> bool:
     return "PYTEST_CURRENT_TEST" in os.environ or os.environ.get("CI") == "true"
 
 
-def run_config(method: str, full: bool = False, steps: int = 150, out: str | None = None, **overrides) -> TrainConfig:
+def run_config(method: str, full: bool = False, steps: int = 150, out: str | None = None, runs: int = 1,
+               **overrides) -> TrainConfig:
     """The method's preset at notebook size: ``steps`` steps on the CPU, or its FULL recipe on a GPU.
 
     On the CPU the lr schedule is planned for exactly ``steps`` steps (unless ``epochs`` is given).
+    FULL keeps the recipe (model, batch, lr, wd) but only as many epochs as ``runs`` such runs fit
+    in about an hour of a free Colab GPU (``presets.fit_budget``), unless ``epochs`` is given.
     """
     if full:
-        return preset(method, full=True, **{**NOTEBOOK_FULL, "out": out, **overrides})
+        config = preset(method, full=True, **{**NOTEBOOK_FULL, "out": out, **overrides})
+        if "epochs" in overrides:
+            return config
+        fitted = fit_budget(config, runs=runs)
+        print(f"FULL: {FULL_SOURCE[method]}, cut to {fitted.epochs} of its {config.epochs} epochs: about "
+              f"{estimated_minutes(fitted):.0f} min on a free Colab T4 (an estimate; the papers' numbers need all of them)")
+        return fitted
     config = preset(method, **{**NOTEBOOK_CPU, "out": out, **overrides})
     return config if "epochs" in overrides else for_steps(config, steps)
 
@@ -87,7 +96,8 @@ def plot_monitors(results: dict[str, TrainResult], keys=("loss", "effective_rank
     """Training curves of several runs side by side: loss and the collapse monitor."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3))
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
+    axes = axes[0]
     for name, result in results.items():
         for ax, key in zip(axes, keys):
             rows = [r for r in result.history if key in r]
@@ -95,6 +105,115 @@ def plot_monitors(results: dict[str, TrainResult], keys=("loss", "effective_rank
     for ax, key in zip(axes, keys):
         ax.set(xlabel="step", title=key.replace("_", " "))
     axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_retrieval(backbones: dict[str, torch.nn.Module], train_set, queries, k: int = 8):
+    """Nearest-neighbour retrieval: for each backbone and query image, its ``k`` nearest training images
+    (cosine similarity of features), framed green when they share the query's label, red otherwise.
+
+    ``train_set``/``queries``: (uint8 images, labels) pairs. Returns the figure and, per backbone, the
+    fraction of retrieved images of the query's class.
+    """
+    import matplotlib.pyplot as plt
+
+    from ssl_course.evaluation import extract_features, nearest_neighbours
+
+    images, labels = train_set
+    query_images, query_labels = queries
+    n = len(query_images)
+    fig, axes = plt.subplots(n * len(backbones), k + 1, figsize=(0.75 * (k + 1), 0.8 * n * len(backbones)), squeeze=False)
+    precision = {}
+    for b, (name, backbone) in enumerate(backbones.items()):
+        train_f, _ = extract_features(backbone, (images, labels))
+        query_f, _ = extract_features(backbone, (query_images, query_labels))
+        found = nearest_neighbours(train_f, query_f, k)
+        precision[name] = (labels[found] == torch.as_tensor(query_labels)[:, None]).float().mean().item()
+        for q in range(n):
+            row = axes[b * n + q]
+            shown = [query_images[q]] + [images[i] for i in found[q]]
+            for j, (panel, image) in enumerate(zip(row, shown)):
+                panel.imshow(image.permute(1, 2, 0).numpy())
+                panel.set_xticks([]), panel.set_yticks([])
+                colour = "black" if j == 0 else ("tab:green" if labels[found[q, j - 1]] == query_labels[q] else "tab:red")
+                for spine in panel.spines.values():
+                    spine.set_color(colour), spine.set_linewidth(2)
+            row[0].set_ylabel(name if q == 0 else "", fontsize=8)
+        axes[b * n, 0].set_title("query", fontsize=8)
+        axes[b * n, 1].set_title(f"{name}: {k} nearest training images ({precision[name]:.0%} same class)",
+                                 fontsize=8, loc="left")
+    fig.tight_layout(pad=0.2)
+    return fig, precision
+
+
+def plot_eigenvalues_over_training(history: list[dict], axes=None):
+    """A linear-head run's top eigenvalues s_j of F (left) and W_p's eigenvalues p_j along the same
+    eigenvectors (right) over training, mode j in colour j: the theory's per-mode picture in a real run."""
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in history if "eigenvalues_F" in r]
+    if not rows:
+        raise ValueError("no eigenvalues in this history: train with a linear predictor (predictor='linear')")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3))
+    steps = [r["step"] for r in rows]
+    s, p = np.array([r["eigenvalues_F"] for r in rows]), np.array([r["eigenvalues_W_p"] for r in rows])
+    for j in range(s.shape[1]):
+        axes[0].plot(steps, s[:, j], color=f"C{j}", label=f"mode {j + 1}")
+        axes[1].plot(steps, p[:, j], color=f"C{j}", label=f"mode {j + 1}")
+    axes[0].set(xlabel="step", ylabel="s_j", title="eigenvalues of F (the projections' correlation)")
+    axes[1].set(xlabel="step", ylabel="p_j = u_j^T W_p u_j", title="the predictor along F's eigenvectors")
+    axes[0].legend(fontsize=7)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+STEP_VARIANTS = {"fp32": (False, False), "bf16 autocast": (True, False), "channels_last": (False, True),
+                 "bf16 + channels_last": (True, True)}  # name -> (bf16 autocast, channels_last memory)
+
+
+def time_step_variants(config: TrainConfig, steps: int = 5, warmup: int = 2, device=None) -> dict[str, float]:
+    """Milliseconds per training step of ``config``'s model in fp32, under bf16 autocast, in channels_last
+    memory and with both: the trainer's own step (``train_step``) on random views already on the device."""
+    import time
+
+    from ssl_course.data import dataset_spec
+    from ssl_course.train import build_from_config, train_step
+
+    device = torch.device(device) if device is not None else pick_device(config.device)
+    size = dataset_spec(config.dataset).image_size
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    times = {}
+    for name, (bf16, channels_last) in STEP_VARIANTS.items():
+        torch.manual_seed(config.seed)
+        method = build_from_config(config, size).to(device)
+        if channels_last:
+            method = method.to(memory_format=torch.channels_last)
+        optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.01, momentum=0.9)
+        views = torch.randn(2, config.batch_size, 3, size, size, device=device)
+        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
+        for k in range(warmup + steps):
+            if k == warmup:
+                sync()
+                started = time.perf_counter()
+            train_step(method, method.training_step, optimizer, views[0], views[1], k, 10**6, autocast=autocast,
+                       channels_last=channels_last)
+        sync()
+        times[name] = 1000 * (time.perf_counter() - started) / steps
+    return times
+
+
+def plot_step_times(times: dict[str, float], title: str = "one training step"):
+    """Bars of milliseconds per step, each labelled with its speed relative to the first (fp32)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    base = next(iter(times.values()))
+    bars = ax.barh(list(times), list(times.values()), color=[f"C{i}" for i in range(len(times))])
+    ax.bar_label(bars, labels=[f"{v:.0f} ms ({base / v:.2f}x fp32 speed)" for v in times.values()], fontsize=8, padding=3)
+    ax.invert_yaxis()
+    ax.set(xlabel="milliseconds per step (lower is faster)", title=title, xlim=(0, 1.6 * max(times.values())))
     fig.tight_layout()
     return fig
 

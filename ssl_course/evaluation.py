@@ -72,6 +72,14 @@ def knn_accuracy(train_features, train_labels, test_features, test_labels, k: in
     return correct / len(test)
 
 
+@torch.no_grad()
+def nearest_neighbours(train_features, query_features, k: int = 8) -> torch.Tensor:
+    """Indices (queries, k) of each query's ``k`` most cosine-similar training features, nearest first."""
+    train = F.normalize(torch.as_tensor(train_features).float(), dim=1)
+    query = F.normalize(torch.as_tensor(query_features).float(), dim=1)
+    return (query @ train.T).topk(k, dim=1).indices
+
+
 def linear_probe(
     train_features, train_labels, test_features, test_labels,
     epochs: int = 300, lr: float = 0.05, weight_decay: float = 1e-4, seed: int = 0,
@@ -99,19 +107,32 @@ def linear_probe(
     return (predictions == torch.as_tensor(test_labels)).float().mean().item()
 
 
-def evaluate_backbone(backbone: torch.nn.Module, train_set, test_set, k: int = 200, probe: bool = False, device=None) -> dict:
-    """Frozen-feature scores of ``backbone``: ``{"knn": ...}`` and, with ``probe``, ``"linear_probe"``.
+def evaluate_backbone(backbone: torch.nn.Module, train_set, test_set, k: int = 200, probe: bool = False, device=None,
+                      spectrum: bool = False) -> dict:
+    """Frozen-feature scores of ``backbone``: ``{"knn": ...}``; with ``probe``, ``"linear_probe"``; with
+    ``spectrum``, the collapse measure of the test features (``score_features``).
 
     ``train_set``/``test_set``: anything ``extract_features`` takes (an (images, labels) pair, a Dataset).
     """
     train_f, train_y = extract_features(backbone, train_set, device=device)
     test_f, test_y = extract_features(backbone, test_set, device=device)
-    return score_features(train_f, train_y, test_f, test_y, k=k, probe=probe)
+    return score_features(train_f, train_y, test_f, test_y, k=k, probe=probe, spectrum=spectrum)
 
 
-def score_features(train_features, train_labels, test_features, test_labels, k: int = 200, probe: bool = False) -> dict:
-    """kNN (and, with ``probe``, linear-probe) accuracy of features already extracted."""
+def score_features(train_features, train_labels, test_features, test_labels, k: int = 200, probe: bool = False,
+                   spectrum: bool = False) -> dict:
+    """kNN (and, with ``probe``, linear-probe) accuracy of features already extracted.
+
+    ``spectrum``: also ``"feature_auc"`` and ``"spectrum"``, Li, Efros & Pathak's partial-collapse
+    measure of the test features (``ssl_course.metrics.explained_variance_auc``) and its curve.
+    """
     scores = {"knn": knn_accuracy(train_features, train_labels, test_features, test_labels, k=k)}
     if probe:
         scores["linear_probe"] = linear_probe(train_features, train_labels, test_features, test_labels)
+    if spectrum:
+        from ssl_course.metrics import singular_value_curve
+
+        curve = singular_value_curve(test_features)
+        scores["feature_auc"] = curve.mean().item()
+        scores["spectrum"] = [round(c, 5) for c in curve.tolist()]
     return scores

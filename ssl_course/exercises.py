@@ -61,6 +61,26 @@ def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> 
     raise ExerciseError(f"{name}: wrong values (expected {e.flatten()[:4].tolist()}..., got {a.flatten()[:4].tolist()}...)")
 
 
+def judge_prediction(question: str, answer, outcome, choices, why: str = "") -> bool:
+    """A "predict, then run" question: the learner's ``answer``, one of ``choices``, against what the
+    runs measured (``outcome``); a wrong prediction raises with the measured answer and ``why``.
+
+    >>> judge_prediction("which collapses", "no stop-gradient", "no stop-gradient", ("SimSiam", "no stop-gradient"))
+    which collapses: 'no stop-gradient', as measured. Well predicted!
+    True
+    """
+    if answer is None or answer is Ellipsis:
+        raise ExerciseError(f"{question}: write your prediction first, one of {', '.join(map(repr, choices))}")
+    if answer not in choices:
+        raise ExerciseError(f"{question}: answer one of {', '.join(map(repr, choices))}, not {answer!r}")
+    if outcome not in choices:
+        raise ValueError(f"{question}: the measured outcome {outcome!r} is none of the choices")
+    if answer != outcome:
+        raise ExerciseError(f"{question}: you predicted {answer!r}, the runs give {outcome!r}. {why}".rstrip())
+    print(f"{question}: {answer!r}, as measured. Well predicted!" + (f" {why}" if why else ""))
+    return True
+
+
 # 01 contrastive learning ------------------------------------------------------------------
 
 def check_similarity_matrix(fn: Callable) -> bool:
@@ -155,6 +175,28 @@ def check_simsiam_loss(fn: Callable) -> bool:
     if p1.grad is None or p1.grad.abs().sum() == 0:
         raise ExerciseError("simsiam_loss: no gradient reaches p: detach the targets z, not the predictions p")
     return _passed("simsiam_loss")
+
+
+def check_simsiam_loss_trains(fn: Callable, steps: int = 100) -> bool:
+    """``fn`` as in ``check_simsiam_loss``, now inside real training: SimSiam (the course's CPU preset)
+    trains ``steps`` steps with it and with the package's loss, same seed; the learner's run must end
+    with projections as spread out as the reference's (effective rank >= 1/2 of it)."""
+    from ssl_course.presets import for_steps, preset
+    from ssl_course.train import train
+
+    config = for_steps(preset("simsiam", out=None, progress=False, final_eval=False), steps)
+    try:
+        mine = train(config, loss=fn)
+    except NotImplementedError:
+        raise ExerciseError("simsiam_loss_trains: not implemented yet: replace `raise NotImplementedError()` with your code") from None
+    reference = train(config)
+    rank, want = mine.effective_rank, reference.effective_rank
+    if not rank >= 0.5 * want:
+        raise ExerciseError(f"simsiam_loss_trains: your loss collapsed the projections in {steps} steps (effective rank "
+                            f"{rank:.1f}, the package's loss keeps {want:.1f}): is the stop-gradient on the targets z?")
+    print(f"simsiam_loss_trains: your loss trained SimSiam for {steps} steps without collapse (effective rank "
+          f"{rank:.1f}, package loss {want:.1f}). Well done!")
+    return True
 
 
 def check_std_of_normalized(fn: Callable) -> bool:

@@ -69,6 +69,37 @@ def preset(method: str, full: bool = False, **overrides) -> TrainConfig:
     return dataclasses.replace(base, **{"method": method, **table[method], **overrides})
 
 
+# Training images a second (two views each, forward + backward) of ResNet-18 at 32 px on a free Colab
+# T4 in fp32. An estimate, not a measurement (the course had no GPU to time it on): lightly's
+# A6000 benchmark (SimSiam, 200 CIFAR-10 epochs in 88 min, about 1 890 images/s) scaled by the two
+# GPUs' fp32 throughput (T4 8.1, A6000 38.7 TFLOPS).
+T4_IMAGES_PER_SECOND = 400
+NOTEBOOK_GPU_MINUTES = 60  # a notebook's FULL = True: about an hour of a free Colab GPU
+KNOWN_TRAIN_SIZES = {"cifar10": 50_000, "cifar100": 50_000, "stl10": 105_000}  # without the files on disk
+
+
+def _train_images(config: TrainConfig) -> int:
+    if config.train_subset:
+        return config.train_subset
+    return KNOWN_TRAIN_SIZES.get(config.dataset) or train_size(config.dataset, config.data_dir)
+
+
+def estimated_minutes(config: TrainConfig, images_per_second: float = T4_IMAGES_PER_SECOND) -> float:
+    """How long ``config``'s training takes at ``images_per_second`` (default: the free-Colab estimate)."""
+    steps = config.epochs * max(1, _train_images(config) // config.batch_size)
+    if config.max_steps is not None:
+        steps = min(steps, config.max_steps)
+    return steps * config.batch_size / images_per_second / 60
+
+
+def fit_budget(config: TrainConfig, minutes: float = NOTEBOOK_GPU_MINUTES, runs: int = 1,
+               images_per_second: float = T4_IMAGES_PER_SECOND) -> TrainConfig:
+    """``config`` with as many epochs as fit ``minutes / runs`` (at least 1, at most the recipe's)."""
+    per_epoch = max(1, _train_images(config) // config.batch_size) * config.batch_size / images_per_second / 60
+    epochs = max(1, min(config.epochs, int(minutes / runs / per_epoch)))
+    return dataclasses.replace(config, epochs=epochs)
+
+
 def steps_per_epoch(config: TrainConfig) -> int:
     """Optimiser steps in one epoch of ``config``'s training set (without loading real images)."""
     n = config.train_subset or train_size(config.dataset)

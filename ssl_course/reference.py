@@ -45,7 +45,9 @@ def load(names=None, root: str | Path | None = None):
     for path in sorted(root.glob("*/summary.json")):
         summary = json.loads(path.read_text())
         if names is None or summary["run"] in names:
-            rows.append({k: v for k, v in summary.items() if k != "config"} | {"folder": str(path.parent)})
+            config = summary.get("config", {})
+            rows.append({k: v for k, v in summary.items() if k != "config"} | {"folder": str(path.parent)}
+                        | {k: config.get(k) for k in ("dataset", "width", "train_subset", "chunks", "chunk_epochs")})
     if not rows:
         wanted = "any run" if names is None else ", ".join(names)
         raise FileNotFoundError(f"no reference runs for {wanted} in {root}: clone the repository (they ship in "
@@ -94,14 +96,16 @@ def mean_std(values) -> str:
     return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else float('nan'):.3f}"
 
 
-def format_table(table) -> str:
-    """One line per run: seeds, kNN and probe (mean ± std), the random-init ones, effective rank."""
+def format_table(table, extra=()) -> str:
+    """One line per run: seeds, kNN and probe (mean ± std), the random-init ones, effective rank, and the
+    ``extra`` columns of the summaries (mean ± std; e.g. ``feature_auc``)."""
     head = f"{'run':<26} {'seeds':>5} {'kNN':>13} {'random init':>13} {'probe':>13} {'random init':>13} {'eff. rank':>9}"
+    head += "".join(f" {name.replace('_', ' '):>13}" for name in extra)
     lines = [head]
     for run, rows in table.groupby("run", observed=True, sort=False):
         lines.append(f"{run:<26} {len(rows):>5} {mean_std(rows['knn']):>13} {mean_std(rows['random_init_knn']):>13} "
                      f"{mean_std(rows['linear_probe']):>13} {mean_std(rows['random_init_probe']):>13} "
-                     f"{rows['effective_rank'].mean():>9.1f}")
+                     f"{rows['effective_rank'].mean():>9.1f}" + "".join(f" {mean_std(rows[name]):>13}" for name in extra))
     return "\n".join(lines)
 
 

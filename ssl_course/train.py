@@ -25,6 +25,7 @@ Example (a few seconds on a CPU):
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
@@ -49,7 +50,7 @@ from ssl_course.data import ArrayDataset, as_tensors, dataset_spec, load_dataset
 from ssl_course.evaluation import evaluate_backbone
 from ssl_course.methods import METHODS, MethodConfig, SiameseMethod, build_method
 from ssl_course.methods.base import StepOutput
-from ssl_course.metrics import commutator_norm, correlation, effective_rank, eigen_alignment, std_of_normalized
+from ssl_course.metrics import commutator_norm, correlation, effective_rank, eigen_alignment, eigen_pairs, std_of_normalized
 from ssl_course.models import build_backbone
 from ssl_course.optim import LARS
 
@@ -126,7 +127,7 @@ class TrainConfig:
     epochs: int = 15  # the lr/EMA schedules are planned for this many epochs
     max_steps: int | None = None  # stop early (the schedule is still planned for `epochs`)
     time_budget: float | None = None  # seconds of training before stopping early
-    train_subset: int | None = None  # use only the first N training images
+    train_subset: int | None = None  # train on the first N training images only (evaluation labels all)
     batch_size: int = 128
     lr: float = 0.1  # base lr for a batch of 256
     momentum: float = 0.9
@@ -215,10 +216,13 @@ class TrainResult:
     linear_probe: float | None = None
     random_init_knn: float | None = None  # the same backbone before training: did training help?
     random_init_probe: float | None = None
+    feature_auc: float | None = None  # partial collapse of the test features (Li et al.; higher = more collapsed)
+    random_init_feature_auc: float | None = None
+    spectrum: list[float] | None = None  # the cumulative singular-value curve whose mean is feature_auc
 
     def summary(self) -> dict:
-        keys = ("knn", "linear_probe", "random_init_knn", "random_init_probe", "loss", "std_of_normalized",
-                "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
+        keys = ("knn", "linear_probe", "random_init_knn", "random_init_probe", "feature_auc", "random_init_feature_auc",
+                "loss", "std_of_normalized", "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
         data = {k: getattr(self, k) for k in keys}
         return {**data, "method": self.config.method, "dataset": self.config.dataset, "out": None if self.out is None else str(self.out)}
 
@@ -241,6 +245,32 @@ def pick_device(name: str = "auto") -> torch.device:
 def prefers_channels_last(device: torch.device) -> bool:
     """NHWC convolutions: faster on CUDA and on the CPU (measured: 87 -> 66 ms per ConvNet step on 2 cores)."""
     return device.type in ("cuda", "cpu")
+
+
+def bf16_autocast(device: torch.device):
+    """bf16 autocast where the GPU computes in bf16 natively (Ampere and newer: A100, L4, H100); fp32 elsewhere,
+    including a T4 (free Colab), which would only emulate it, and CPUs."""
+    native = device.type == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False)
+    return torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=native)
+
+
+def train_step(method: SiameseMethod, step_fn, optimizer: torch.optim.Optimizer, view1: torch.Tensor, view2: torch.Tensor,
+               step: int, total_steps: int, autocast=None, channels_last: bool = False, check=None) -> StepOutput:
+    """One optimisation step, the same for the trainer and the benchmarks: the views in channels_last
+    memory (if asked), forward under ``autocast``, ``check(loss)`` (e.g. stop on a non-finite loss),
+    backward, the optimiser step, then the method's own update (EMA target, DirectPred's W_p)."""
+    if channels_last:
+        view1 = view1.contiguous(memory_format=torch.channels_last)
+        view2 = view2.contiguous(memory_format=torch.channels_last)
+    with autocast if autocast is not None else contextlib.nullcontext():
+        output = step_fn(view1, view2)
+    if check is not None:
+        check(output.loss)
+    optimizer.zero_grad(set_to_none=True)
+    output.loss.backward()
+    optimizer.step()
+    method.after_optimizer_step(output, step, total_steps)
+    return output
 
 
 def lr_at(step: int, total_steps: int, warmup_steps: int, peak: float) -> float:
@@ -300,6 +330,9 @@ class TrainData:
         self.augment_device = torch.device("cpu") if config.gpu_aug is False else device
         if self.in_memory:
             images, labels = as_tensors(train)
+            # evaluation labels every training image, also when training sees a subset (as Li et al. probe
+            # the full ImageNet whatever fraction the model was trained on)
+            self.labelled = images[labels >= 0], labels[labels >= 0]  # STL-10's unlabeled images carry -1
             if config.train_subset:
                 images, labels = images[: config.train_subset], labels[: config.train_subset]
             self.images = images.to(self.augment_device)
@@ -348,8 +381,7 @@ class TrainData:
     def eval_sets(self, subset: int | None):
         """(train, test) evaluation data: tensor pairs or datasets, optionally a seeded subset."""
         if self.in_memory:
-            labelled = self.labels >= 0  # STL-10's unlabeled images carry -1
-            images, labels = self.images.cpu()[labelled], self.labels[labelled]
+            images, labels = self.labelled
             test_images, test_labels = self.test
             if subset:
                 images, labels = images[:subset], labels[:subset]
@@ -368,14 +400,15 @@ def evaluate_knn(method: SiameseMethod, data: TrainData, subset: int | None, k: 
 
 
 _baseline_cache: dict[tuple, dict] = {}
+SPECTRUM_LOGGED = 4  # with a linear head, F's top eigenvalues and W_p's along their eigenvectors, every log step
 
 
 def random_init_scores(config: TrainConfig, backbone: torch.nn.Module, data: TrainData) -> dict:
-    """kNN and probe of ``backbone`` as initialised by ``config.seed``; cached, since many runs share one."""
-    key = (config.dataset, config.data_dir, config.backbone, config.width, config.seed, config.train_subset, config.knn_k)
+    """kNN, probe and feature AUC of ``backbone`` as initialised by ``config.seed``; cached, since many runs share one."""
+    key = (config.dataset, config.data_dir, config.backbone, config.width, config.seed, config.knn_k)
     if key not in _baseline_cache:
         _baseline_cache[key] = evaluate_backbone(backbone, *data.eval_sets(None), k=config.knn_k, probe=True,
-                                                 device=data.device)
+                                                 device=data.device, spectrum=True)
     return _baseline_cache[key]
 
 
@@ -419,11 +452,23 @@ def build_from_config(config: TrainConfig, image_size: int) -> SiameseMethod:
     return build_method(config.method, backbone, config.method_config())
 
 
+def untrained_backbone(config: TrainConfig) -> torch.nn.Module:
+    """The backbone exactly as ``train(config)`` initialises it (same seed), before any step; the global RNG is left as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return build_from_config(config, dataset_spec(config.dataset).image_size).backbone
+
+
 _cpu_noted = False
 
 
-def train(config: TrainConfig, resume: bool = False) -> TrainResult:
-    """Run (or resume) one training run; see the module docstring."""
+def train(config: TrainConfig, resume: bool = False, loss=None) -> TrainResult:
+    """Run (or resume) one training run; see the module docstring.
+
+    ``loss``: a learner's own symmetric loss ``loss(p1, p2, z1, z2)`` in place of the method's (the
+    notebooks' exercises run it inside real training); it receives the online projections with their
+    gradient, so the stop-gradient is up to it.
+    """
     checkpoint = None
     if resume:
         if config.out is None:
@@ -443,6 +488,7 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     torch.manual_seed(config.seed)  # the same initial weights on every rank
     data = TrainData(config, device, context)
     method = build_from_config(config, data.size).to(device)
+    method.custom_loss = loss
     untrained = copy.deepcopy(method.backbone) if config.final_eval and config.baseline and context.is_main else None
     if context.enabled:
         torch.manual_seed(config.seed + 1000 * context.rank)  # but each rank its own augmentations
@@ -498,7 +544,15 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     dim = config.proj_dim
     collapse_step, collapsed = None, False
     last = {"loss": float("nan"), "std_of_normalized": float("nan"), "effective_rank": float("nan")}
-    autocast = torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    autocast = bf16_autocast(device)
+
+    def stop_if_diverged(loss: torch.Tensor) -> None:  # before the step: the weights stay finite
+        if distributed.any_rank(not torch.isfinite(loss).item(), context, device):
+            bar.close()
+            kept = (f"the last good checkpoint is {out / 'last.pt'}" if out is not None and (out / "last.pt").exists()
+                    else "no checkpoint was written yet")
+            raise TrainingDiverged(f"loss became {loss.item()} at step {step}: lower the learning rate; {kept}")
+
     bar = tqdm(total=stop_at, initial=start_step, disable=not (config.progress and context.is_main), desc=config.method, dynamic_ncols=True, file=sys.stderr)
     started, step = time.perf_counter(), start_step
     method.train()
@@ -509,21 +563,9 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                 lr = lr_at(step, total_steps, warmup_steps, peak_lr)
                 for group in optimizer.param_groups:
                     group["lr"] = lr * group["lr_scale"]
-                if channels_last:
-                    view1 = view1.contiguous(memory_format=torch.channels_last)
-                    view2 = view2.contiguous(memory_format=torch.channels_last)
-                with autocast:
-                    output = step_fn(view1, view2)
+                output = train_step(method, step_fn, optimizer, view1, view2, step, total_steps, autocast=autocast,
+                                    channels_last=channels_last, check=stop_if_diverged)
                 loss = output.loss
-                if distributed.any_rank(not torch.isfinite(loss).item(), context, device):
-                    bar.close()
-                    kept = (f"the last good checkpoint is {out / 'last.pt'}" if out is not None and (out / "last.pt").exists()
-                            else "no checkpoint was written yet")
-                    raise TrainingDiverged(f"loss became {loss.item()} at step {step}: lower the learning rate; {kept}")
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                method.after_optimizer_step(output, step, total_steps)
                 step += 1
                 row = {"step": step, "epoch": epoch, "loss": loss.item(), "lr": lr}
                 if step % config.log_every == 0 or step == stop_at:
@@ -535,6 +577,9 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
                         F = correlation(torch.cat([output.z1, output.z2]))
                         row["commutator"] = commutator_norm(F, head)
                         row["alignment"] = eigen_alignment(F, head)[:8].mean().item()
+                        s, p, _ = eigen_pairs(F, head)  # F's top eigenvalues and W_p's along them
+                        row["eigenvalues_F"] = [round(v, 6) for v in s[:SPECTRUM_LOGGED].tolist()]
+                        row["eigenvalues_W_p"] = [round(v, 6) for v in p[:SPECTRUM_LOGGED].tolist()]
                     collapsed = row["std_of_normalized"] < 0.2 / math.sqrt(dim) or row["effective_rank"] <= 2.0
                     if collapsed and collapse_step is None and step > warmup_steps and context.is_main:
                         collapse_step = step
@@ -568,13 +613,15 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
     save(step, seconds)
     scores, baseline = {}, {}
     if config.final_eval and context.is_main:
-        scores = evaluate_backbone(method.backbone, *data.eval_sets(None), k=config.knn_k, probe=True, device=device)
+        scores = evaluate_backbone(method.backbone, *data.eval_sets(None), k=config.knn_k, probe=True, device=device,
+                                   spectrum=True)
         if untrained is not None:
             baseline = random_init_scores(config, untrained, data)
     distributed.barrier(context)
     return TrainResult(method, config, history, step, round(seconds, 3), last["loss"], last["std_of_normalized"],
                        last["effective_rank"], scores.get("knn"), out, collapsed, collapse_step,
-                       scores.get("linear_probe"), baseline.get("knn"), baseline.get("linear_probe"))
+                       scores.get("linear_probe"), baseline.get("knn"), baseline.get("linear_probe"),
+                       scores.get("feature_auc"), baseline.get("feature_auc"), scores.get("spectrum"))
 
 
 def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[SiameseMethod, TrainConfig, int]:

@@ -105,3 +105,36 @@ def test_alignment_metrics_hand_values():
     torch.testing.assert_close(correlation(z), torch.tensor([[5.0, 1.0], [1.0, 2.0]], dtype=torch.float64))
     with pytest.raises(ValueError, match="square"):
         commutator_norm(torch.ones(2, 3), torch.ones(2, 3))
+
+
+def test_linear_head_run_logs_the_spectra_of_F_and_W_p(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import ssl_course.train as trainer
+    from ssl_course.course import plot_eigenvalues_over_training
+    from ssl_course.train import TrainConfig, train
+
+    seen = []  # the head and the projections of each logged step, to recompute the spectra by hand
+    original = trainer.eigen_pairs
+
+    def spy(F, W):
+        seen.append((F.clone(), W.clone()))
+        return original(F, W)
+
+    monkeypatch.setattr(trainer, "eigen_pairs", spy)
+    config = TrainConfig(method="simsiam", predictor="linear", max_steps=4, log_every=2, batch_size=32, width=4,
+                         proj_hidden_dim=32, proj_dim=16, out=None, progress=False, final_eval=False)
+    history = train(config).history
+    rows = [r for r in history if "eigenvalues_F" in r]
+    assert [r["step"] for r in rows] == [2, 4] and len(seen) == 2
+    for row, (F, W) in zip(rows, seen):
+        s = torch.linalg.eigvalsh(F.double()).flip(0)[:4]  # by hand: F's largest eigenvalues ...
+        u = torch.linalg.eigh(F.double()).eigenvectors.flip(1)[:, :4]
+        p = torch.einsum("ij,ik,kj->j", u, W.double(), u)  # ... and W_p's Rayleigh quotients along them
+        assert row["eigenvalues_F"] == pytest.approx(s.tolist(), abs=1e-5)
+        assert row["eigenvalues_W_p"] == pytest.approx(p.tolist(), abs=1e-5)
+    axes = plot_eigenvalues_over_training(history)
+    assert len(axes[0].lines) == 4 and len(axes[1].lines) == 4
+    with pytest.raises(ValueError, match="linear predictor"):
+        plot_eigenvalues_over_training([{"step": 1, "loss": 0.0}])

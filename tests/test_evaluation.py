@@ -56,3 +56,70 @@ def test_extract_features_from_tensors_and_dataset_keeps_mode():
     dataset = torch.utils.data.TensorDataset(images, labels)
     feats2, _ = extract_features(net, dataset, batch_size=3)
     assert torch.allclose(feats, feats2, atol=1e-6)
+
+
+def test_nearest_neighbours_by_cosine_similarity_nearest_first():
+    from ssl_course.evaluation import nearest_neighbours
+
+    train = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0], [10.0, 1.0]])
+    query = torch.tensor([[2.0, 0.1], [0.0, -3.0]])
+    # cosines with query 0: 0.9988, 0.0499, 0.7424, -0.9988, 0.9999 -> 4, 0, 2
+    assert nearest_neighbours(train, query, k=3).tolist()[0] == [4, 0, 2]
+    # query 1 points down: -0.0, -1, -0.707, 0, -0.0995 -> 0 and 3 tie at 0, then 4
+    assert set(nearest_neighbours(train, query, k=2).tolist()[1]) == {0, 3}
+
+
+def test_retrieval_figure_counts_same_class_neighbours():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ssl_course.course import plot_retrieval
+
+    g = torch.Generator().manual_seed(0)
+    labels = torch.arange(40) % 2
+    images = (torch.randint(0, 50, (40, 3, 8, 8), generator=g) + 200 * labels[:, None, None, None]).to(torch.uint8)
+
+    class Brightness(torch.nn.Module):  # its feature separates dark (class 0) from bright (class 1) images
+        def __init__(self, sign):
+            super().__init__()
+            self.sign = torch.nn.Parameter(torch.tensor(float(sign)))
+
+        def forward(self, x):
+            m = x.float().mean(dim=(1, 2, 3)) - 127.5
+            return torch.stack([self.sign * m, torch.ones_like(m)], dim=1)
+
+    fig, precision = plot_retrieval({"by brightness": Brightness(1), "inverted": Brightness(-1)}, (images, labels),
+                                    (images[:2], labels[:2]), k=4)
+    assert precision == {"by brightness": 1.0, "inverted": 1.0}  # inverting every feature keeps the neighbours
+    assert len(fig.axes) == 2 * 2 * 5
+
+
+def test_step_timing_runs_each_variant_in_its_precision_and_memory_format(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import ssl_course.train as trainer
+    from ssl_course.course import STEP_VARIANTS, plot_step_times, time_step_variants
+    from ssl_course.train import TrainConfig
+
+    seen = []
+    original = trainer.train_step
+
+    def spy(method, step_fn, optimizer, view1, view2, *args, autocast=None, channels_last=False, **kw):
+        conv = next(m for m in method.backbone.modules() if isinstance(m, torch.nn.Conv2d))
+        dtypes = []
+        hook = conv.register_forward_hook(lambda module, inputs, output: dtypes.append(output.dtype))
+        output = original(method, step_fn, optimizer, view1, view2, *args, autocast=autocast, channels_last=channels_last, **kw)
+        hook.remove()
+        seen.append((dtypes[0], conv.weight.is_contiguous(memory_format=torch.channels_last)))
+        return output
+
+    monkeypatch.setattr(trainer, "train_step", spy)
+    config = TrainConfig(method="simsiam", batch_size=8, width=4, proj_hidden_dim=16, proj_dim=8, device="cpu")
+    times = time_step_variants(config, steps=2, warmup=1)
+    assert list(times) == list(STEP_VARIANTS) and all(t > 0 for t in times.values())
+    expected = [(torch.bfloat16 if bf16 else torch.float32, channels_last) for bf16, channels_last in STEP_VARIANTS.values()]
+    assert seen == [e for e in expected for _ in range(3)]  # warm-up + timed steps of each variant
+    fig = plot_step_times(times)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert len(labels) == 4 and labels[0].endswith("(1.00x fp32 speed)")

@@ -76,3 +76,29 @@ def test_collapse_lesson_uses_simsiam_preset():
     settings = _settings("shapes", False, 0, False, {})
     assert settings["batch_size"] == preset("simsiam").batch_size
     assert _settings("shapes", True, 0, False, {})["batch_size"] == preset("simsiam", full=True).batch_size
+
+
+@pytest.mark.parametrize("method, runs", [("simclr", 1), ("byol", 3), ("simsiam", 3), ("simsiam", 1)])
+def test_notebook_full_runs_fit_an_hour_of_a_free_gpu_and_keep_the_recipe(method, runs, capsys):
+    from ssl_course.course import run_config
+    from ssl_course.data import dataset_spec
+    from ssl_course.presets import T4_IMAGES_PER_SECOND, estimated_minutes
+
+    config = run_config(method, full=True, runs=runs)
+    recipe = preset(method, full=True)
+    assert dataset_spec(config.dataset).name == "cifar10" and config.backbone == "resnet18"
+    assert (config.lr, config.batch_size, config.weight_decay) == (recipe.lr, recipe.batch_size, recipe.weight_decay)
+    assert 1 <= config.epochs < recipe.epochs
+    # by hand: 50 000 CIFAR-10 images in whole batches, two views each, at the estimated T4 speed
+    minutes = config.epochs * (50_000 // config.batch_size) * config.batch_size / T4_IMAGES_PER_SECOND / 60
+    assert estimated_minutes(config) == pytest.approx(minutes)
+    assert runs * minutes <= 60 < runs * minutes * (config.epochs + 1) / config.epochs
+    assert f"cut to {config.epochs} of its {recipe.epochs} epochs" in capsys.readouterr().out
+    assert run_config(method, full=True, epochs=2).epochs == 2  # an explicit length is kept
+
+
+def test_collapse_full_sweep_fits_the_hour():
+    from ssl_course.presets import T4_IMAGES_PER_SECOND
+    from ssl_course.theory.collapse import GPU
+
+    assert 3 * GPU["steps"] * 512 / T4_IMAGES_PER_SECOND / 60 <= 60

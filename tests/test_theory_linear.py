@@ -119,3 +119,28 @@ def test_explorer_shows_survival_below_and_collapse_above_the_weight_decay_thres
     survivors = low["p"][low["s"] > 1e-3]  # the surviving modes sit at the stable fixed point p*+
     assert np.allclose(survivors, low["fixed_points"][1], atol=0.05)
     assert low["commutator"] < 0.1
+
+
+def test_off_parabola_starts_one_collapses_from_above_p_minus_one_escapes_from_below():
+    from ssl_course.theory.linear import OFF_PARABOLA_STARTS
+
+    low, _ = fixed_points(1.0, 0.5, 0.05)
+    p0, s0 = (np.array(OFF_PARABOLA_STARTS) * [1.0, 1.2]).T  # the default box: p_max 1, s_max 1.2
+    _, p, s = simulate_modes(p0, s0, t_end=150, dt=0.02)
+    # by hand at the first start: dp/dt = s (1 - 1.5 p) - 0.05 p = 1e-5 * 0.7 - 0.01 < 0 while p > p*-
+    assert p0[0] > low and s[-1, 0] < 1e-6 and p[-1, 0] < 1e-3  # collapsed from outside the strip p < p*-
+    assert p0[1] < low and s[-1, 1] > 0.3  # escaped from inside it: s far above p^2 drives p up
+    assert s[-1, 2] > 0.3
+
+
+def test_static_explorer_figure_draws_every_case():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ssl_course.theory.linear import EXPLORER_CASES, plot_explorer_cases
+
+    fig = plot_explorer_cases()
+    assert len(fig.axes) == len(EXPLORER_CASES)
+    # the default case shades the basin and marks one collapsed off-parabola mode with a red cross
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert any("collapse basin" in label for label in labels) and "collapsed (s -> 0)" in labels

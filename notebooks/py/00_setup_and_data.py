@@ -25,13 +25,12 @@ if "google.colab" in sys.modules and not os.path.isdir("/content/ssl_course"):
 if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
-# %%
-FULL = False  # True: GPU-scale settings (CIFAR-10 instead of the built-in data)
-
 # %% [markdown]
 # ## The environment
 # `setup` seeds every random generator and tells you which device the course will use.
-# On a CPU every notebook still runs in a few minutes with `FULL = False`.
+# On a CPU every notebook runs in a few minutes with its default `FULL = False`; `FULL = True`
+# (in 01, 02, 03, 06, 07 and 08) runs the papers' recipes on CIFAR-10, cut to about an hour of a free
+# Colab GPU.
 
 # %%
 import torch

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
-FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
+FULL = False  # True: the papers' recipe on CIFAR-10, about an hour of a free Colab GPU; False: minutes on a CPU
 
 from ssl_course.course import setup
 
@@ -83,10 +83,20 @@ check_info_nce(info_nce)
 # ## What the temperature does
 # A small T sharpens the softmax: the loss then concentrates on the hardest negatives. Below, the
 # loss of embeddings whose positives are slightly closer than the negatives, across temperatures.
+#
+# **Predict, then run**: as T grows from 0.05 to 2, does the loss of these related views `"rise"`
+# towards chance, `"fall"`, or stay `"flat"`?
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "predict_temperature", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+prediction = "rise"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_temperature", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
 import matplotlib.pyplot as plt
 
+from ssl_course.exercises import judge_prediction
 from ssl_course.losses import info_nce as reference_info_nce
 
 torch.manual_seed(0)
@@ -95,6 +105,11 @@ z2 = z1 + 0.8 * torch.randn(64, 16)  # noisy positives
 temperatures = [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]
 losses = [reference_info_nce(z1, z2, t).item() for t in temperatures]
 random_losses = [reference_info_nce(z1, torch.randn(64, 16), t).item() for t in temperatures]
+trend = "rise" if losses[-1] > losses[0] + 0.5 else "fall" if losses[-1] < losses[0] - 0.5 else "flat"
+judge_prediction("InfoNCE as T grows", prediction, trend, ("rise", "fall", "flat"),
+                 "A large T flattens the softmax: the positive no longer stands out from the 126 negatives.")
+
+# %%
 plt.semilogx(temperatures, losses, "o-", label="related views")
 plt.semilogx(temperatures, random_losses, "s--", label="unrelated views")
 plt.axhline(torch.log(torch.tensor(127.0)), color="k", ls=":", label="log(2N - 1): chance")
@@ -138,6 +153,29 @@ claim("SimCLR beats the same network at random init by >= 0.08 kNN", result.knn 
       f"{result.knn:.2f} vs {accuracies['random init']:.2f}, one seed")
 claim("and it beats raw pixels", result.knn > accuracies["raw pixels"],
       f"{result.knn:.2f} vs {accuracies['raw pixels']:.2f}");
+
+# %% [markdown]
+# What did the run do? The InfoNCE loss falls from about log(2N − 1) = 5.5 (no view told apart from
+# the 254 others) as the network learns to find each image's other view:
+
+# %%
+from ssl_course.course import plot_monitors
+
+plot_monitors({"SimCLR": result}, keys=("loss",));
+
+# %% [markdown]
+# And what do the features see? For a few test images, their 8 nearest training images by cosine
+# similarity of the features, at random initialisation and after training; a green frame shares the
+# query's shape class, a red one does not. This is the kNN read-out, drawn.
+
+# %%
+from ssl_course.course import plot_retrieval
+from ssl_course.data import dataset_tensors
+from ssl_course.train import untrained_backbone
+
+(train_images, train_labels), (test_images, test_labels) = dataset_tensors(config.dataset)
+_, precision = plot_retrieval({"random init": untrained_backbone(config), "SimCLR": result.method.backbone},
+                              (train_images, train_labels), (test_images[:4], test_labels[:4]), k=8)
 
 # %% [markdown]
 # Without any label, 300 steps of SimCLR give features whose nearest neighbours share the class

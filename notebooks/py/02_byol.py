@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
-FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
+FULL = False  # True: the papers' recipe on CIFAR-10, about an hour of a free Colab GPU; False: minutes on a CPU
 
 from ssl_course.course import setup
 
@@ -98,7 +98,7 @@ runs = {
     "no EMA": dict(ema=0.0),
     "no predictor": dict(ema=0.99, predictor="none"),
 }
-results = {name: train(run_config("byol", full=FULL, steps=150, **switches)) for name, switches in runs.items()}
+results = {name: train(run_config("byol", full=FULL, steps=150, runs=3, **switches)) for name, switches in runs.items()}
 print(summary_table(results))
 plot_monitors(results);
 
@@ -123,11 +123,27 @@ claim("without the predictor the normalised projections shrink to < 1/2 of BYOL'
 # `scripts/reference_runs.py`. Loading them takes a second. The curves are kNN on a 2 000-image subset,
 # measured once an epoch, so they sit below the final full-set kNN of the table. The dotted line is the same network
 # at random initialisation: what a network knows before any training.
+#
+# **Predict, then run**: after the same 1 170 steps, which of `"BYOL"`, `"SimSiam"` and `"SimCLR"`
+# has the highest kNN accuracy (mean of 3 seeds)?
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "predict_fastest", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+prediction = "SimCLR"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_fastest", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
 from ssl_course import reference
+from ssl_course.exercises import judge_prediction
 
 table = reference.load(["byol", "simsiam", "simclr"])
+names = {"byol": "BYOL", "simsiam": "SimSiam", "simclr": "SimCLR"}
+best = table.groupby("run", observed=True)["knn"].mean().idxmax()
+judge_prediction("highest kNN after 1 170 steps", prediction, names[best], tuple(names.values()),
+                 "Negatives give SimCLR a strong signal from the first step; the others catch up with long training.")
+
+# %%
 print(reference.format_table(table))
 reference.plot_knn_curves(table);
 

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
-FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
+FULL = False  # True: the papers' recipe on CIFAR-10, about an hour of a free Colab GPU; False: minutes on a CPU
 
 from ssl_course.course import setup
 
@@ -57,6 +57,18 @@ from ssl_course.exercises import check_simsiam_loss
 check_simsiam_loss(simsiam_loss)
 
 # %% [markdown]
+# Now your loss inside real training: the checker trains SimSiam for 100 steps with `simsiam_loss`
+# in place of the package's (`train(config, loss=simsiam_loss)`: it receives the online projections
+# *with* their gradient, so your `.detach()` is the only stop-gradient), and once with the package's
+# loss, same seed. It passes if your run keeps its projections as spread out as the reference run.
+# Try it with the `.detach()` removed, too.
+
+# %% nbgrader={"grade": true, "grade_id": "check_simsiam_loss_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course.exercises import check_simsiam_loss_trains
+
+check_simsiam_loss_trains(simsiam_loss)
+
+# %% [markdown]
 # **Exercise 2**: the collapse monitor of the SimSiam paper: normalise each row of z to unit
 # length, take the std of every dimension over the batch, and average over dimensions. It is
 # ≈ 1/√d for spread-out outputs and 0 when every sample maps to the same point.
@@ -76,9 +88,18 @@ check_std_of_normalized(std_of_normalized)
 # %% [markdown]
 # ## With and without the stop-gradient, with and without the predictor
 # Same seed, same data order for every run: 150 steps each, enough for the collapse monitor.
+#
+# **Predict, then run**: which of the three keeps its projections spread over the most directions
+# (the highest effective rank) after 150 steps: `"SimSiam"`, `"no stop-gradient"` or `"no predictor"`?
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "predict_spread", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+prediction = "SimSiam"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_spread", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 from ssl_course.course import claim, plot_monitors, run_config, summary_table
+from ssl_course.exercises import judge_prediction
 from ssl_course.train import train
 
 runs = {
@@ -86,7 +107,11 @@ runs = {
     "no stop-gradient": dict(stop_gradient=False),
     "no predictor": dict(predictor="none"),
 }
-results = {name: train(run_config("simsiam", full=FULL, steps=150, **switches)) for name, switches in runs.items()}
+results = {name: train(run_config("simsiam", full=FULL, steps=150, runs=3, **switches)) for name, switches in runs.items()}
+judge_prediction("most spread out", prediction, max(results, key=lambda name: results[name].effective_rank), tuple(runs),
+                 "Without either piece, gradient descent reaches the collapsed solutions.")
+
+# %%
 print(summary_table(results))
 plot_monitors(results);
 

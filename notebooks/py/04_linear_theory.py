@@ -5,7 +5,7 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under a minute on a laptop CPU with `FULL = False`.
+# **Time**: under a minute on a laptop CPU (nothing here needs a GPU).
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -24,20 +24,31 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
-FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
-
 from ssl_course.course import setup
 
 device = setup(seed=0)
 
 # %% [markdown]
 # ## The model
-# Online W, linear predictor W_p, target W_a; data covariance X, augmentation noise σ². Gradient
-# flow with weight decay η and predictor relative learning rate α_p:
+# Everything is linear, so the dynamics can be solved:
+# * the **online network** is one matrix W, the **predictor** a matrix W_p, the **target** W_a
+#   (an EMA of W, with rate β);
+# * **X** = E[x̄ x̄ᵀ] is the correlation of the clean inputs x̄, and **X′** = E[(x − x̄)(x − x̄)ᵀ] the
+#   covariance the augmentation adds to a view x; here X = I and X′ = σ² I, so σ² measures how
+#   strong the augmentation is;
+# * **η** is the weight decay and **α_p** the predictor's learning rate relative to W's.
+#
+# Gradient flow of the loss with the stop-gradient on the target:
 #
 # Ẇ_p = α_p(−W_p W (X+X′) + W_a X) Wᵀ − η W_p,  Ẇ = W_pᵀ(−W_p W (X+X′) + W_a X) − η W,  Ẇ_a = β(W − W_a).
 #
-# Once W_p and F = W X Wᵀ share eigenvectors (eigen-alignment), each eigenmode (p, s) evolves alone:
+# **Conservation law**: along the flow, WWᵀ − α_p⁻¹ W_pᵀW_p = e^{−2ηt} C, C fixed by the start. The
+# feature strengths and the predictor's gains cannot move independently: a balanced start (C = 0)
+# stays balanced.
+#
+# Once W_p and F = W X Wᵀ share eigenvectors (eigen-alignment), each eigenmode evolves alone, with
+# s its eigenvalue of F (how strongly the features use that direction), p its eigenvalue of W_p, and
+# **τ** the target's gain along it (W_a = τ W; τ = 1 when the target equals the online network):
 # ṗ = α_p s[τ − (1+σ²)p] − ηp,  ṡ = 2ps[τ − (1+σ²)p] − 2ηs. **Exercise 1**: write this velocity.
 
 # %% nbgrader={"grade": false, "grade_id": "mode_velocity", "locked": false, "schema_version": 3, "solution": true}
@@ -84,7 +95,34 @@ print(f"p*- = {low:.4f} (unstable), p*+ = {high:.4f} (stable)")
 
 # %% [markdown]
 # ## The phase portrait
-# Modes that start with p < p*₋ decay to 0 (the collapse basin, shaded); the others go to p*₊.
+# **Predict, then run**: two modes start on the parabola s = p², one at p = 0.03 and one at p = 0.3,
+# with τ = 1, σ² = 0.5, η = 0.05 (the fixed points just printed). Which survive:
+# `"both"`, `"only p = 0.3"` or `"neither"`?
+
+# %% nbgrader={"grade": false, "grade_id": "predict_survivors", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+prediction = "only p = 0.3"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_survivors", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
+import numpy as np
+
+from ssl_course.exercises import judge_prediction
+from ssl_course.theory.linear import simulate_modes
+
+p0 = np.array([0.03, 0.3])
+_, p, _ = simulate_modes(p0, p0**2, t_end=200, tau=1.0, sigma2=0.5, eta=0.05)
+alive = p[-1] > 0.01
+outcome = {(True, True): "both", (False, True): "only p = 0.3", (False, False): "neither"}.get(tuple(alive), "other")
+judge_prediction("surviving modes", prediction, outcome, ("both", "only p = 0.3", "neither"),
+                 f"p = 0.03 starts below p*- = {low:.4f} and decays to 0; p = 0.3 settles at p*+ = {high:.4f}.")
+
+# %% [markdown]
+# The whole picture: on the parabola (blue), modes that start with p < p*₋ decay to 0 (the collapse
+# basin, shaded); the others go to p*₊. Off the parabola (orange) the strip is not the basin: a mode
+# with almost no feature strength s falls in although its p starts far above p*₋ (red cross), and a
+# mode with a large s escapes although its p starts inside the strip.
 
 # %%
 from ssl_course.theory.linear import plot_eigenvalues, plot_phase_portrait, simulate
@@ -122,6 +160,14 @@ print(f"||W|| with stop-gradient: {np.linalg.norm(learned.W[-1]):.3f}; without: 
 # Move the sliders: weight decay η above τ²/(4(1+σ²)) kills every mode; a slower predictor
 # (α_p < 1) or EMA rate β change how fast the modes get there. (`plot_explorer` is a tested package
 # function; the sliders need a live kernel such as JupyterLab or Colab.)
+
+# %% [markdown]
+# The explorer's main cases, drawn once (for GitHub or a PDF, where sliders do not run):
+
+# %%
+from ssl_course.theory.linear import plot_explorer_cases
+
+plot_explorer_cases();
 
 # %%
 import ipywidgets as widgets

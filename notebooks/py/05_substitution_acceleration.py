@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity.
 #
-# **Time**: about 2.5 minutes (144 s measured) on a laptop CPU with `FULL = False`.
+# **Time**: about 2.5 minutes (144 s measured) on a laptop CPU (nothing here needs a GPU).
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -24,8 +24,6 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
-FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
-
 from ssl_course.course import setup
 
 device = setup(seed=0)

@@ -24,7 +24,7 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
 # %%
-FULL = False  # True: the paper-scale run on a GPU (hours); False: minutes on a CPU
+FULL = False  # True: the papers' recipe on CIFAR-10, about an hour of a free Colab GPU; False: minutes on a CPU
 
 from ssl_course.course import setup
 
@@ -125,6 +125,17 @@ claim("the learned predictor's eigenvectors turn towards F's: top-8 alignment ri
       f"{rows[0]['alignment']:.2f} at step {rows[0]['step']} -> {rows[-1]['alignment']:.2f} at step {rows[-1]['step']}")
 
 # %% [markdown]
+# The theory of notebook 04 follows each eigen-mode j of F on its own: s_j, the strength of
+# direction j in the projections, and p_j, the predictor's gain along it. The same picture in this
+# real run, logged every 10 steps: F's top four eigenvalues form early, and W_p's gains along those
+# directions grow from their random start, the strongest modes first.
+
+# %%
+from ssl_course.course import plot_eigenvalues_over_training
+
+plot_eigenvalues_over_training(linear.history);
+
+# %% [markdown]
 # And the p ∝ √s relation: along F's eigenvectors, the learned predictor's eigenvalues against √s.
 
 # %%
@@ -151,11 +162,28 @@ plt.title("learned predictor vs sqrt of F's eigenvalues");
 # DirectCopy sets W_p = F̂/‖F̂‖ + εI without an eigen-decomposition. A fair comparison needs runs
 # long enough to learn and several seeds, so these come from the course's reference runs
 # (1 170 steps, 3 seeds each, SimSiam and BYOL; `scripts/reference_runs.py`), loaded here.
+#
+# **Predict, then run**: for SimSiam, which predictor gives the best linear probe (mean of 3 seeds):
+# `"learned by SGD"`, `"DirectPred"` or `"DirectCopy"`?
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "predict_best_head", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+prediction = "DirectCopy"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_best_head", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+# NBVAL_CHECK_OUTPUT
+from ssl_course.exercises import judge_prediction
+
 names = ["simsiam", "simsiam-linear", "simsiam-directpred", "simsiam-directcopy",
          "byol", "byol-linear", "byol-directpred", "byol-directcopy"]
 table = reference.load(names)
+heads = {"simsiam-linear": "learned by SGD", "simsiam-directpred": "DirectPred", "simsiam-directcopy": "DirectCopy"}
+probe = table.groupby("run", observed=True)["linear_probe"].mean()
+judge_prediction("best SimSiam predictor", prediction, heads[max(heads, key=lambda run: probe[run])], tuple(heads.values()),
+                 "Setting W_p from F skips learning it, and here it does better than learning it.")
+
+# %%
 print(reference.format_table(table))
 reference.plot_scores(table, "linear_probe");
 

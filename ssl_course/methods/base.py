@@ -56,6 +56,9 @@ class SiameseMethod(nn.Module):
     name = "base"
     defaults = MethodConfig(stop_gradient=True, predictor="mlp", ema=0.0)
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    # a learner's whole loss(p1, p2, z1, z2), set by ``train(config, loss=...)``: it gets the online
+    # projections with their gradient (or the EMA target's), so the stop-gradient is its job
+    custom_loss: Callable | None = None
 
     def __init__(self, backbone: Backbone, config: MethodConfig | None = None):
         super().__init__()
@@ -98,7 +101,10 @@ class SiameseMethod(nn.Module):
             t1, t2 = z1.detach(), z2.detach()
         else:
             t1, t2 = z1, z2
-        loss = 0.5 * (self.loss_fn(p1, t2) + self.loss_fn(p2, t1))
+        if self.custom_loss is not None:
+            loss = self.custom_loss(p1, p2, *((t1, t2) if self.target is not None else (z1, z2)))
+        else:
+            loss = 0.5 * (self.loss_fn(p1, t2) + self.loss_fn(p2, t1))
         return StepOutput(loss, z1.detach(), z2.detach())
 
     def predictor_matrix(self) -> torch.Tensor | None:

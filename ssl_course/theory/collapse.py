@@ -23,14 +23,14 @@ from __future__ import annotations
 import numpy as np
 
 from ssl_course.data import train_size
-from ssl_course.evaluation import extract_features
-from ssl_course.metrics import explained_variance_auc, singular_value_curve
+from ssl_course.presets import NOTEBOOK_GPU_MINUTES, T4_IMAGES_PER_SECOND
 
 PAPER_AUC = {0.01: 0.610, 0.05: 0.748, 0.10: 0.845, 0.20: 0.879, 0.50: 0.871, 1.00: 0.858}
 # The lesson's sizes; everything else is SimSiam's preset (ssl_course.presets), with the
 # predictor's lr x10 (Chen & He keep the predictor's lr fixed; x10 plays that role here).
 CPU = dict(width=8, steps=300)
-GPU = dict(steps=20_000)
+# FULL: ResNet-18 on CIFAR-10, batch 512; the notebook's three runs fit about an hour of a free Colab GPU
+GPU = dict(steps=int(NOTEBOOK_GPU_MINUTES / 3 * 60 * T4_IMAGES_PER_SECOND / 512))
 
 
 def _train_and_measure(settings: dict, **fields) -> dict:
@@ -39,7 +39,7 @@ def _train_and_measure(settings: dict, **fields) -> dict:
     Without ``epochs`` in ``fields`` the lr schedule spans exactly ``settings["steps"]``.
     """
     from ssl_course.presets import for_steps, preset
-    from ssl_course.train import TrainData, pick_device, train
+    from ssl_course.train import train
 
     full = settings["full"]
     config = preset("simsiam", full=full, seed=settings["seed"], out=None, progress=settings["progress"],
@@ -49,13 +49,11 @@ def _train_and_measure(settings: dict, **fields) -> dict:
         config.max_steps = settings["steps"]
     else:
         config = for_steps(config, settings["steps"])
-    result = train(config)  # scores the trained and the untrained backbone (kNN, probe)
-    data = TrainData(config, pick_device(config.device))
-    test_f, _ = extract_features(result.method.backbone, data.eval_sets(None)[1], device=data.device)
-    return {"auc": explained_variance_auc(test_f), "curve": singular_value_curve(test_f).numpy(), "knn": result.knn,
+    result = train(config)  # scores the trained and the untrained backbone (kNN, probe, feature AUC)
+    return {"auc": result.feature_auc, "curve": np.asarray(result.spectrum), "knn": result.knn,
             "linear_probe": result.linear_probe, "random_init_knn": result.random_init_knn,
-            "random_init_probe": result.random_init_probe, "steps": result.steps,
-            "effective_rank": result.effective_rank}
+            "random_init_probe": result.random_init_probe, "random_init_auc": result.random_init_feature_auc,
+            "steps": result.steps, "effective_rank": result.effective_rank}
 
 
 def _settings(dataset, full, seed, progress, overrides) -> dict:
@@ -94,7 +92,8 @@ def continual_vs_multiepoch(dataset: str = "shapes", chunks: int = 4, epochs: in
         raise ValueError(f"epochs ({epochs}) must be a multiple of rounds ({rounds})")
     settings = _settings(dataset, full, seed, progress, {})
     n = train_subset or train_size(settings["dataset"])
-    steps = epochs * (n // settings["batch_size"]) if not full else settings["steps"]
+    # equal compute: the chunked regimes' step count (chunks of whole batches), multi-epoch stopped there
+    steps = epochs * chunks * ((n // chunks) // settings["batch_size"]) if not full else settings["steps"]
     settings["steps"] = steps
     regimes = {
         "multi-epoch": dict(chunks=1, chunk_epochs=1, epochs=epochs),
@@ -113,28 +112,79 @@ def rank_correlation(rows: list[dict], x: str = "auc", y: str = "linear_probe") 
     return float(spearmanr([r[x] for r in rows], [r[y] for r in rows]).statistic)
 
 
+REGIMES = {"collapse-data100": "multi-epoch", "collapse-continual": "continual", "collapse-hybrid": "hybrid"}
+
+
+def reference_rows(table) -> list[dict]:
+    """The shipped ``collapse-*`` reference runs (``ssl_course.reference.load``) as rows like ``collapse_sweep``'s,
+    with ``seed``, ``run`` and, for the three training regimes, ``regime``."""
+    rows = []
+    for record in table.to_dict("records"):
+        n = record.get("train_subset") or train_size(record.get("dataset") or "shapes")
+        rows.append({"run": str(record["run"]), "seed": record["seed"], "fraction": n / train_size(record.get("dataset") or "shapes"),
+                     "width": record.get("width"), "train_images": n, "auc": record["feature_auc"],
+                     "curve": np.asarray(record["spectrum"]), "knn": record["knn"], "linear_probe": record["linear_probe"],
+                     "random_init_knn": record["random_init_knn"], "random_init_probe": record["random_init_probe"],
+                     "random_init_auc": record["random_init_feature_auc"], "steps": record["steps"],
+                     "regime": REGIMES.get(str(record["run"]))})
+    return rows
+
+
 def plot_collapse_sweep(rows: list[dict], axes=None):
-    """Left: singular-value curves per run; middle: AUC vs data fraction; right: AUC vs probe accuracy."""
+    """Left: mean singular-value curve per data fraction; middle: AUC vs fraction (mean ± std over seeds,
+    the paper's ImageNet curve dotted); right: AUC against the linear probe, one point per run."""
     import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
 
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.2), dpi=80)
-    for row in rows:
-        curve = row["curve"]
-        axes[0].plot(np.arange(1, len(curve) + 1) / len(curve), curve, label=f"{row['fraction']:.0%}, w{row['width']}")
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "curve"} for r in rows])
+    frame["data"] = [f"{f:.0%}" for f in frame["fraction"]]
+    for (fraction, label), group in frame.groupby(["fraction", "data"], sort=True):
+        curve = np.mean([rows[i]["curve"] for i in group.index], axis=0)
+        axes[0].plot(np.arange(1, len(curve) + 1) / len(curve), curve, label=f"{label} of the data")
     axes[0].set(xlabel="fraction of singular values", ylabel="cumulative explained", title="feature spectra")
     axes[0].legend(fontsize=7)
-    for width in sorted({r["width"] for r in rows}):
-        sub = [r for r in rows if r["width"] == width]
-        axes[1].plot([r["fraction"] for r in sub], [r["auc"] for r in sub], "o-", label=f"width {width}")
+    sns.lineplot(data=frame, x="fraction", y="auc", marker="o", errorbar="sd", ax=axes[1], label="ours (mean ± std)")
     axes[1].plot(list(PAPER_AUC), list(PAPER_AUC.values()), "k:", label="paper, ImageNet R18")
     axes[1].set(xscale="log", xlabel="fraction of the training set", ylabel="AUC (higher = more collapsed)",
                 title="more data, more collapse?")
     axes[1].legend(fontsize=7)
-    axes[2].scatter([r["auc"] for r in rows], [r["linear_probe"] for r in rows])
+    sns.scatterplot(data=frame, x="auc", y="linear_probe", hue="data", ax=axes[2])
     title = "AUC against the probe"
     if len(rows) >= 3:
         title += f" (Spearman {rank_correlation(rows):+.2f})"
     axes[2].set(xlabel="AUC", ylabel="linear-probe accuracy", title=title)
+    axes[2].legend(fontsize=7, title="data")
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def plot_regimes(table, axes=None):
+    """Multi-epoch, continual and hybrid from the reference runs: kNN over training (mean ± std over
+    seeds; dotted lines where the continual stream moves to its next chunk) and the final scores."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    from ssl_course.reference import curves
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 3.2), dpi=80, gridspec_kw={"width_ratios": [3, 2]})
+    runs = table[table["run"].astype(str).isin(list(REGIMES))]
+    knn = curves(runs, "knn")
+    knn["regime"] = knn["run"].astype(str).map(REGIMES)
+    sns.lineplot(data=knn, x="step", y="knn", hue="regime", errorbar="sd", ax=axes[0])
+    steps = int(runs["steps"].max())
+    for k in range(1, 4):  # 4 chunks, each for a quarter of the steps
+        axes[0].axvline(k * steps / 4, color="0.75", ls=":", lw=1)
+    axes[0].set(ylabel="kNN (2 000-image subset)", title="kNN over training (continual: a new chunk at each dotted line)")
+    axes[0].legend(fontsize=7)
+    scores = pd.DataFrame([{"regime": r["regime"], "score": name, "value": r[key]} for r in reference_rows(runs)
+                           for name, key in (("probe", "linear_probe"), ("kNN", "knn"), ("AUC", "auc"))])
+    sns.barplot(data=scores, x="score", y="value", hue="regime", errorbar="sd", ax=axes[1])
+    axes[1].set(xlabel="", ylabel="", ylim=(0, 1), title="final scores, mean ± std over seeds")
+    axes[1].legend(fontsize=7)
     axes[0].figure.tight_layout()
     return axes

@@ -188,10 +188,16 @@ def simulate(W0: np.ndarray, W_p0: np.ndarray, X: np.ndarray | None = None, X_au
     return Trajectory(**{key: np.array(value) for key, value in record.items()})
 
 
+# (p, s) starts off the parabola, as fractions of the plotted box: one far below it that falls into the
+# collapse basin although p starts well above p*-, one far above it that escapes although p < p*-
+OFF_PARABOLA_STARTS = ((0.2, 1e-5 / 1.2), (0.03, 0.25), (0.9, 0.05))
+
+
 def plot_phase_portrait(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05, alpha_p: float = 1.0,
-                        p_max: float = 1.0, ax=None, trajectories: int = 8):
+                        p_max: float = 1.0, ax=None, trajectories: int = 8, off_parabola: bool = True):
     """The (p, s) flow of one eigenmode: streamlines, the balanced parabola s = p^2/alpha_p,
-    fixed points p*-+ and the collapse basin p < p*- (shaded)."""
+    fixed points p*-+ and the collapse basin p < p*- (shaded); trajectories from the parabola (blue)
+    and, with ``off_parabola``, from ``OFF_PARABOLA_STARTS`` (orange; a red cross where one collapses)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -214,6 +220,13 @@ def plot_phase_portrait(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05
     _, ps, ss = simulate_modes(starts, starts**2 / alpha_p, t_end=60, dt=0.02, tau=tau, sigma2=sigma2, eta=eta,
                                alpha_p=alpha_p)
     ax.plot(ps, ss, color="tab:blue", lw=1.2, alpha=0.8)
+    if off_parabola:  # starts off the parabola: the strip p < p*- is the basin only on it
+        p0, s0 = (np.array(OFF_PARABOLA_STARTS) * [p_max, s_max]).T
+        _, ps, ss = simulate_modes(p0, s0, t_end=150, dt=0.02, tau=tau, sigma2=sigma2, eta=eta, alpha_p=alpha_p)
+        ax.plot(ps, ss, color="tab:orange", lw=1.4, label="starts off the parabola")
+        ax.plot(p0, s0, "o", color="tab:orange", ms=4)
+        ends = ss[-1] > 1e-3
+        ax.plot(ps[-1, ~ends], ss[-1, ~ends], "x", color="tab:red", ms=9, mew=2, label="collapsed (s -> 0)")
     ax.set(xlim=(0, p_max), ylim=(0, s_max), xlabel="predictor eigenvalue p", ylabel="feature eigenvalue s")
     ax.legend(fontsize=7, loc="upper left")
     return ax
@@ -251,6 +264,28 @@ def explore(eta: float = 0.05, sigma2: float = 0.5, alpha_p: float = 1.0, beta: 
     return {"trajectory": trajectory, "fixed_points": fixed_points(1.0, sigma2, eta) if alpha_p == 1 else None,
             "s": s[-1], "p": p[-1], "surviving_modes": int((s[-1] > 1e-3).sum()),
             "commutator": float(trajectory.commutators()[-1])}
+
+
+EXPLORER_CASES = {  # the slider settings worth a look, for a static figure (GitHub, PDF)
+    "the default: eta = 0.05": dict(eta=0.05),
+    "weight decay above tau^2/4(1+sigma^2): all collapse": dict(eta=0.2),
+    "stronger augmentation, sigma^2 = 1.5: a wider basin": dict(sigma2=1.5),
+    "a slower predictor, alpha_p = 0.5": dict(alpha_p=0.5),
+}
+
+
+def plot_explorer_cases(cases: dict | None = None):
+    """The explorer's main cases side by side as phase portraits, for readers without a live kernel."""
+    import matplotlib.pyplot as plt
+
+    cases = cases or EXPLORER_CASES
+    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 3.8), dpi=80, squeeze=False)
+    for ax, (title, settings) in zip(axes[0], cases.items()):
+        plot_phase_portrait(**settings, ax=ax, trajectories=6)
+        ax.set_title(title, fontsize=8)
+        ax.legend(fontsize=6, loc="upper left")
+    fig.tight_layout()
+    return fig
 
 
 def plot_explorer(eta: float = 0.05, sigma2: float = 0.5, alpha_p: float = 1.0, beta: float = 1.0, seed: int = 0):
