@@ -124,8 +124,8 @@ def markdown_report(out: Path) -> str:
     from ssl_course import reference
 
     table = reference.load(list(RUNS), root=out)
-    lines = ["| run | seeds | kNN | random init | linear probe | random init | kNN gain | probe gain | eff. rank | minutes a run |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| run | seeds | kNN | random init | linear probe | random init | kNN gain | probe gain | eff. rank | feature AUC | minutes a run |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for run, rows in table.groupby("run", observed=True, sort=False):
         cells = [reference.mean_std(rows[k]) for k in ("knn", "random_init_knn", "linear_probe", "random_init_probe")]
         gains = []
@@ -133,8 +133,9 @@ def markdown_report(out: Path) -> str:
             mean, std, _ = reference.gain(table, run, metric)
             verdict = "✓" if reference.beats_random_init(table, run, metric, by)[0] else "✗"
             gains.append(f"{mean:+.3f} ± {std:.3f} {verdict}")
+        auc = reference.mean_std(rows["feature_auc"]) if "feature_auc" in rows and rows["feature_auc"].notna().all() else "—"
         lines.append(f"| {run} | {len(rows)} | {' | '.join(cells)} | {' | '.join(gains)} | "
-                     f"{rows['effective_rank'].mean():.1f} | {rows['wall_seconds'].mean() / 60:.1f} |")
+                     f"{rows['effective_rank'].mean():.1f} | {auc} | {rows['wall_seconds'].mean() / 60:.1f} |")
     return "\n".join(lines)
 
 

@@ -143,7 +143,7 @@ def plot_retrieval(backbones: dict[str, torch.nn.Module], train_set, queries, k:
         axes[b * n, 0].set_title("query", fontsize=8)
         axes[b * n, 1].set_title(f"{name}: {k} nearest training images ({precision[name]:.0%} same class)",
                                  fontsize=8, loc="left")
-    fig.tight_layout(pad=0.2)
+    fig.subplots_adjust(left=0.08, right=0.99, bottom=0.01, top=0.95, wspace=0.08, hspace=0.35)
     return fig, precision
 
 

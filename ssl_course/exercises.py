@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ssl_course import losses, metrics
+from ssl_course import losses, metrics, predictors
 from ssl_course.theory import linear
 
 
@@ -248,7 +248,7 @@ def check_mode_velocity(fn: Callable) -> bool:
 def check_offdiag_head(fn: Callable) -> bool:
     """``fn(A)`` -> E = I + A with A's diagonal ignored (the diagonal stays frozen at 1)."""
     A = torch.randn(3, 3, generator=torch.Generator().manual_seed(5))
-    expected = torch.eye(3) + A * (1 - torch.eye(3))
+    expected = predictors.identity_plus_off_diagonal(A)
     _diagnose("offdiag_head", _call("offdiag_head", fn, A), expected, {
         "the diagonal is trainable too: mask it out so that E_ii = 1": torch.eye(3) + A,
         "forgot the identity: E = I + off-diagonal part": A * (1 - torch.eye(3)),

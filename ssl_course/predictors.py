@@ -25,18 +25,23 @@ from torch import nn
 PREDICTORS = ("none", "linear", "mlp", "identity_offdiag", "identity_fixed", "directpred", "directcopy")
 
 
+def identity_plus_off_diagonal(A: torch.Tensor) -> torch.Tensor:
+    """Wen & Li's head E = I + A with A's diagonal masked out: only the off-diagonal entries of A
+    count (and get gradient), the diagonal stays at 1."""
+    eye = torch.eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    return eye + A * (1 - eye)
+
+
 class IdentityOffDiagonal(nn.Module):
-    """``x -> x @ (I + A).T`` with only A's off-diagonal entries trainable (A starts at 0)."""
+    """``x -> x @ E.T`` with E = ``identity_plus_off_diagonal(A)``, A trainable from 0."""
 
     def __init__(self, dim: int):
         super().__init__()
         self.off_diagonal = nn.Parameter(torch.zeros(dim, dim))
-        self.register_buffer("mask", 1.0 - torch.eye(dim), persistent=False)
-        self.register_buffer("eye", torch.eye(dim), persistent=False)
 
     @property
     def weight(self) -> torch.Tensor:
-        return self.eye + self.off_diagonal * self.mask
+        return identity_plus_off_diagonal(self.off_diagonal)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x @ self.weight.T

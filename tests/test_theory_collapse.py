@@ -63,3 +63,17 @@ def test_explained_variance_auc_of_rank_one_and_isotropic_features():
     g = torch.Generator().manual_seed(0)
     assert explained_variance_auc(torch.randn(2000, 1, generator=g) * torch.ones(1, 16)) > 0.99
     assert explained_variance_auc(torch.randn(2000, 16, generator=g)) == pytest.approx(0.5 + 0.5 / 16, abs=0.02)
+
+
+def test_reference_rows_read_the_data_fraction_of_every_run():
+    import pandas as pd
+
+    from ssl_course.theory.collapse import reference_rows
+
+    base = dict(dataset="shapes", feature_auc=0.8, spectrum=[0.5, 1.0], knn=0.5, linear_probe=0.5, random_init_knn=0.3,
+                random_init_probe=0.3, random_init_feature_auc=0.7, steps=10, width=8, seed=0)
+    table = pd.DataFrame([{**base, "run": "collapse-data5", "train_subset": 500},
+                          {**base, "run": "collapse-data100", "train_subset": None}])  # pandas makes None a NaN
+    rows = reference_rows(table)
+    assert [r["fraction"] for r in rows] == [0.05, 1.0] and [r["train_images"] for r in rows] == [500, 10_000]
+    assert [r["regime"] for r in rows] == [None, "multi-epoch"]

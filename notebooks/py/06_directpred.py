@@ -128,7 +128,8 @@ claim("the learned predictor's eigenvectors turn towards F's: top-8 alignment ri
 # The theory of notebook 04 follows each eigen-mode j of F on its own: s_j, the strength of
 # direction j in the projections, and p_j, the predictor's gain along it. The same picture in this
 # real run, logged every 10 steps: F's top four eigenvalues form early, and W_p's gains along those
-# directions grow from their random start, the strongest modes first.
+# directions grow from their random start, the strongest mode first, and end ordered like s: the
+# stronger a direction in the features, the larger the predictor's gain along it.
 
 # %%
 from ssl_course.course import plot_eigenvalues_over_training

@@ -120,8 +120,10 @@ def reference_rows(table) -> list[dict]:
     with ``seed``, ``run`` and, for the three training regimes, ``regime``."""
     rows = []
     for record in table.to_dict("records"):
-        n = record.get("train_subset") or train_size(record.get("dataset") or "shapes")
-        rows.append({"run": str(record["run"]), "seed": record["seed"], "fraction": n / train_size(record.get("dataset") or "shapes"),
+        size = train_size(record.get("dataset") or "shapes")
+        subset = record.get("train_subset")
+        n = int(subset) if subset and subset == subset else size  # None, or NaN in a table with subsets
+        rows.append({"run": str(record["run"]), "seed": record["seed"], "fraction": n / size,
                      "width": record.get("width"), "train_images": n, "auc": record["feature_auc"],
                      "curve": np.asarray(record["spectrum"]), "knn": record["knn"], "linear_probe": record["linear_probe"],
                      "random_init_knn": record["random_init_knn"], "random_init_probe": record["random_init_probe"],

@@ -223,7 +223,8 @@ def plot_phase_portrait(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05
     if off_parabola:  # starts off the parabola: the strip p < p*- is the basin only on it
         p0, s0 = (np.array(OFF_PARABOLA_STARTS) * [p_max, s_max]).T
         _, ps, ss = simulate_modes(p0, s0, t_end=150, dt=0.02, tau=tau, sigma2=sigma2, eta=eta, alpha_p=alpha_p)
-        ax.plot(ps, ss, color="tab:orange", lw=1.4, label="starts off the parabola")
+        lines = ax.plot(ps, ss, color="tab:orange", lw=1.4)
+        lines[0].set_label("starts off the parabola")
         ax.plot(p0, s0, "o", color="tab:orange", ms=4)
         ends = ss[-1] > 1e-3
         ax.plot(ps[-1, ~ends], ss[-1, ~ends], "x", color="tab:red", ms=9, mew=2, label="collapsed (s -> 0)")
