@@ -5,7 +5,7 @@
 #
 # **Learning goals**: run the course's trainer on CIFAR-10 / STL-10 on a GPU; know what mixed precision and channels_last do; know the papers' ImageNet numbers.
 #
-# **Time**: about 15 s on a CPU (tiny settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (a few dozen of the paper's 800 epochs).
+# **Time**: under a minute (46 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (a few dozen of the paper's 800 epochs).
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -58,20 +58,22 @@ print(f"backbone {config.backbone}, {result.steps} steps, finite loss: {result.l
 
 # %% [markdown]
 # ## What bf16 and channels_last buy, measured
-# The same ResNet-18 training step (forward, backward, SGD step on a batch of 64 random 32 px views)
-# timed four ways on this machine: in fp32, under bf16 autocast, with channels_last memory, and both.
+# One training step (forward, backward, SGD step on a batch of random 32 px views) timed four ways
+# on this machine: in fp32, under bf16 autocast, with channels_last memory, and both. On the CPU it
+# times the course's small ConvNet (a ResNet-18 step takes seconds there); with `FULL = True`, the
+# ResNet-18 of the FULL recipe.
 
 # %%
 from ssl_course.course import plot_step_times, time_step_variants
 
-timing = run_config("simsiam", backbone="resnet18", batch_size=256 if FULL else 64)
+timing = run_config("simsiam", backbone="resnet18", batch_size=256) if FULL else run_config("simsiam")
 times = time_step_variants(timing, steps=10 if FULL else 3, warmup=3 if FULL else 1, device=device)
-plot_step_times(times, title=f"ResNet-18 step, batch {timing.batch_size}, on {device.type}");
+plot_step_times(times, title=f"{timing.backbone} step, batch {timing.batch_size}, on {device.type}");
 
 # %% [markdown]
-# Read the bars for the machine you are on. On a laptop CPU, bf16 autocast is often *slower*: most
-# CPUs have no bf16 matrix units, so the casts cost more than they save, and channels_last changes
-# little. On an NVIDIA GPU of the Ampere generation or newer (A100, L4, H100) bf16 autocast runs the
+# Read the bars for the machine you are on. On a laptop CPU, bf16 autocast is usually much *slower*
+# (on the course's 2-core test machine about 8× slower): most CPUs have no bf16 matrix units, so
+# the casts cost more than they save; channels_last is a little faster there (about 1.2×). On an NVIDIA GPU of the Ampere generation or newer (A100, L4, H100) bf16 autocast runs the
 # convolutions on tensor cores and channels_last is the layout they want, so the trainer turns both on
 # there. A T4, the free Colab GPU, has no bf16 units: the trainer stays in fp32 on it (bf16 would
 # only be emulated, and slower). Run this cell on your GPU to see its factors.
