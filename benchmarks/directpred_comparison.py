@@ -30,7 +30,8 @@ VARIANTS = {  # name -> TrainConfig fields
 
 def run_one(method: str, variant: str, seed: int, args) -> dict:
     from ssl_course.presets import preset
-    from ssl_course.train import TrainData, evaluate_backbone, pick_device, train
+    from ssl_course.train import train
+    from ssl_course.trained import evaluate
 
     changed = {k: v for k, v in dict(dataset=args.dataset, width=args.width, batch_size=args.batch_size, lr=args.lr,
                                      epochs=args.epochs).items() if v is not None}
@@ -38,8 +39,7 @@ def run_one(method: str, variant: str, seed: int, args) -> dict:
                     checkpoint_every=0, **VARIANTS[variant])
     started = time.perf_counter()
     result = train(config)
-    data = TrainData(config, pick_device("cpu"))
-    scores = evaluate_backbone(result.method.backbone, *data.eval_sets(None), probe=True)
+    scores = evaluate(result.method.backbone, config)
     return {"method": method, "predictor": variant, "seed": seed, "steps": result.steps, **scores,
             "effective_rank": round(result.effective_rank, 2), "seconds": round(time.perf_counter() - started, 1)}
 

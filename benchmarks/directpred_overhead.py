@@ -40,7 +40,8 @@ def main() -> None:
     from ssl_course.models import build_backbone
     from ssl_course.predictors import DirectPredictor
     from ssl_course.presets import preset
-    from ssl_course.train import bf16_autocast, pick_device, train_step
+    from ssl_course.devices import bf16_autocast, pick_device
+    from ssl_course.train import train_step
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")

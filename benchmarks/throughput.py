@@ -19,7 +19,6 @@ ratios b/a (goal >= 0.85) and b/c (goal >= 3).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import time
@@ -28,8 +27,11 @@ import torch
 from torch import nn
 
 from ssl_course.presets import preset
-from ssl_course.train import (TrainConfig, TrainData, bf16_autocast, build_from_config, pick_device, prefers_channels_last,
-                              train_step)
+from ssl_course.config import TrainConfig
+from ssl_course.data.training import training_data
+from ssl_course.devices import bf16_autocast, pick_device, prefers_channels_last
+from ssl_course.train import train_step
+from ssl_course.trained import build_from_config
 
 
 def _sync(device: torch.device) -> None:
@@ -61,7 +63,7 @@ def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
 def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int) -> tuple[float, float]:
     """(model bound, full step) images/s with the package's method and data path."""
     torch.manual_seed(0)
-    data = TrainData(config, device)
+    data = training_data(config, device)
     method = build_from_config(config, data.size).to(device)
     if prefers_channels_last(device):
         method = method.to(memory_format=torch.channels_last)

@@ -7,9 +7,12 @@
   from a file. A corrupt or foreign file gives a one-line ``CheckpointError``.
 * ``rng_state`` / ``set_rng_state`` capture torch, CUDA, numpy and Python RNGs in
   tensors and plain types that the safe loader accepts.
+* ``prepare_run_folder`` / ``read_metrics``: the run folder (``last.pt``, ``metrics.jsonl``) and
+  the metrics logged up to the checkpoint a run resumes from.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import tempfile
@@ -82,3 +85,34 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an ssl_course checkpoint (format tag missing)")
     return payload
+
+
+def prepare_run_folder(out: str | None, resume: bool, overwrite: bool) -> Path | None:
+    """The run folder (made if needed); refuses to replace a run unless resuming or ``overwrite``."""
+    if out is None:
+        return None
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder: name a folder for the run (it keeps last.pt and metrics.jsonl)")
+    if not resume and (out / "last.pt").exists() and not overwrite:
+        raise ValueError(f"{out} already holds a run (last.pt): pass --resume to continue it, --overwrite to replace it, or another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a parent is a file, no permission, ...
+        raise ValueError(f"cannot make the run folder {out} ({err.strerror or err})") from None
+    return out
+
+
+def read_metrics(path: Path, upto_step: int) -> list[dict]:
+    """Metrics logged up to the checkpoint; later lines (from a killed run) are dropped."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut by a kill
+        if row.get("step", 0) <= upto_step:
+            rows.append(row)
+    return rows

@@ -65,7 +65,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from ssl_course.train import evaluate_checkpoint
+    from ssl_course.trained import evaluate_checkpoint
 
     _print_result(evaluate_checkpoint(args.checkpoint, data_dir=args.data_dir, device=args.device), args.json)
     return 0
@@ -79,18 +79,8 @@ def cmd_student_version(args) -> int:
     return 0
 
 
-def build_parser() -> Parser:
-    parser = Parser(prog="ssl-course", description="Self-supervised learning without contrastive pairs: runnable.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-
-    demo = sub.add_parser("demo", help="train SimCLR on shapes for ~100 s; compare with random init and pixels")
-    demo.add_argument("--out", default="runs/demo")
-    demo.add_argument("--seconds", type=float, default=100.0, help="training time budget")
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--json", action="store_true", help="print one JSON object")
-    demo.add_argument("--no-progress", action="store_true")
-    demo.set_defaults(func=cmd_demo)
-
+def _add_train_command(sub) -> None:
+    """``ssl-course train``: a method's preset, with one flag per field a user may change."""
     tr = sub.add_parser("train", help="train one method from its preset (ssl_course/presets.py); flags change single fields")
     tr.add_argument("--method", required=True, choices=list(METHODS))
     tr.add_argument("--full", action="store_true", help="start from the method's FULL (GPU, CIFAR-10) preset, not the CPU one")
@@ -119,6 +109,9 @@ def build_parser() -> Parser:
     option("--ema", float, "EMA momentum of the target (0: no target network)")
     option("--temperature", float, "SimCLR temperature")
     option("--chunks", int, "continual learning over this many consecutive chunks of the data")
+    option("--chunk-epochs", int, "with --chunks: epochs on each chunk before the next one")
+    option("--train-subset", int, "train on the first N training images only (evaluation labels all)")
+    option("--time-budget", float, "seconds of training before stopping early")
     option("--seed", int, "seed of weights, augmentations and data order")
     tr.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
     tr.add_argument("--out", default="runs/latest")
@@ -126,6 +119,7 @@ def build_parser() -> Parser:
     tr.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
     option("--checkpoint-every", int, "steps between checkpoints")
     option("--eval-every", int, "kNN every N steps on a subset (0: at the end only)")
+    option("--num-workers", int, "DataLoader workers (ImageFolder only)")
     tr.add_argument("--gpu-aug", action=argparse.BooleanOptionalAction, default=None,
                     help="keep the images on the GPU and make the views there (default: on the training device)")
     tr.add_argument("--compile", action="store_true", default=None, help="torch.compile the training step")
@@ -137,6 +131,21 @@ def build_parser() -> Parser:
     tr.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     tr.add_argument("--no-progress", dest="progress", action="store_const", const=False, default=None)
     tr.set_defaults(func=cmd_train)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="ssl-course", description="Self-supervised learning without contrastive pairs: runnable.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    demo = sub.add_parser("demo", help="train SimCLR on shapes for ~100 s; compare with random init and pixels")
+    demo.add_argument("--out", default="runs/demo")
+    demo.add_argument("--seconds", type=float, default=100.0, help="training time budget")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--json", action="store_true", help="print one JSON object")
+    demo.add_argument("--no-progress", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    _add_train_command(sub)
 
     ev = sub.add_parser("eval", help="kNN and linear probe of a checkpoint's backbone")
     ev.add_argument("--checkpoint", required=True)
@@ -164,7 +173,7 @@ def one_line(err: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ssl_course.train import TrainingDiverged, TrainingInterrupted
+    from ssl_course.interrupts import TrainingDiverged, TrainingInterrupted
 
     try:
         args = build_parser().parse_args(argv)

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from ssl_course.presets import FULL_SOURCE, estimated_minutes, fit_budget, for_steps, preset
-from ssl_course.train import TrainConfig, TrainResult, pick_device
+from ssl_course.config import TrainConfig, TrainResult
+from ssl_course.devices import pick_device
 
 # What a notebook run changes in the package's presets (ssl_course.presets): quiet and
 # frequent monitoring on the CPU; a progress bar and the dataset download under FULL.
@@ -179,7 +180,8 @@ def time_step_variants(config: TrainConfig, steps: int = 5, warmup: int = 2, dev
     import time
 
     from ssl_course.data import dataset_spec
-    from ssl_course.train import build_from_config, train_step
+    from ssl_course.train import train_step
+    from ssl_course.trained import build_from_config
 
     device = torch.device(device) if device is not None else pick_device(config.device)
     size = dataset_spec(config.dataset).image_size

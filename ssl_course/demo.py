@@ -12,7 +12,6 @@ import json
 import time
 from pathlib import Path
 
-import torch
 
 from ssl_course.data import dataset_tensors
 from ssl_course.evaluation import knn_accuracy

@@ -10,6 +10,12 @@ process group (nccl on CUDA, gloo on CPU) and picks this rank's device. The trai
   ranks during backward; optional SyncBatchNorm);
 * logs, evaluates and writes checkpoints on rank 0 only, with every rank's RNG state inside.
 
+What a rank computes from its share of the batch is what one process computes from the whole
+batch: SimCLR's InfoNCE meets the negatives of every rank (``gather_rows``, with gradients, as
+lightly's ``gather_distributed`` does) and DirectPred's correlation F is averaged over ranks
+(``all_mean``); the BYOL/SimSiam loss is a mean over samples, which DDP's gradient averaging
+already makes global. Tests check each against one process with the whole batch (2-process gloo).
+
 A single process (no torchrun) gets ``Distributed()`` (rank 0 of 1) and nothing changes.
 
     >>> rank_slice(torch.arange(8), rank=1, world_size=2).tolist()
@@ -79,11 +85,61 @@ class StepModule(nn.Module):
 
 
 def wrap(method: nn.Module, context: Distributed, device: torch.device, sync_bn: bool = False) -> nn.Module:
-    """DistributedDataParallel around the training step (optionally SyncBatchNorm first)."""
+    """DistributedDataParallel around the training step (optionally SyncBatchNorm first).
+
+    ``broadcast_buffers=False``: the buffers are equal on every rank by construction (DirectPred's
+    F is all-reduced and W_p computed from it, the EMA target follows weights DDP keeps in sync), so
+    rank 0 need not overwrite them at each forward; BatchNorm's running statistics stay each rank's
+    estimate of the same data (rank 0's are checkpointed), or are synchronised by ``sync_bn``.
+    """
     if sync_bn:
         method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
     ids = [device.index] if device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(StepModule(method), device_ids=ids)
+    return nn.parallel.DistributedDataParallel(StepModule(method), device_ids=ids, broadcast_buffers=False)
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size) of the process group this process has joined; (0, 1) outside one."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+class _GatherRows(torch.autograd.Function):
+    """All ranks' rows in rank order; backward hands each rank the summed gradient of its own rows."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+        dist.all_gather(parts, x.contiguous())
+        return torch.cat(parts)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous()
+        dist.all_reduce(grad)  # every rank's loss depends on these rows, not only this rank's
+        share = grad.shape[0] // dist.get_world_size()
+        return grad[dist.get_rank() * share : (dist.get_rank() + 1) * share]
+
+
+def gather_rows(x: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """Every rank's rows of ``x`` (equal shares), concatenated with gradients, and where this rank's start.
+
+    A single process gets ``(x, 0)``.
+    """
+    rank, world_size = world()
+    if world_size == 1:
+        return x, 0
+    return _GatherRows.apply(x), rank * x.shape[0]
+
+
+def all_mean(x: torch.Tensor) -> torch.Tensor:
+    """The mean of ``x`` over ranks (no gradient); ``x`` itself in a single process."""
+    if world()[1] == 1:
+        return x
+    x = x.clone()
+    dist.all_reduce(x)
+    return x / dist.get_world_size()
 
 
 def any_rank(flag: bool, context: Distributed, device: torch.device) -> bool:

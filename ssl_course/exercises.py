@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ssl_course import losses, metrics, predictors
+from ssl_course.methods.base import ema_momentum, ema_update
 from ssl_course.theory import linear
 
 
@@ -136,7 +137,8 @@ def check_ema_update(fn: Callable) -> bool:
         raise ExerciseError("ema_update: the online parameters changed; only the target moves (it follows the online net)")
     if all(torch.equal(a, b) for a, b in zip(target, before_target)):
         raise ExerciseError("ema_update: the target did not change: update its tensors in place (e.g. t.mul_(m).add_(...))")
-    expected = [m * t + (1 - m) * o for t, o in zip(before_target, before_online)]
+    expected = [t.clone() for t in before_target]
+    ema_update(expected, before_online, m)  # the package's formula is the reference
     swapped = [(1 - m) * t + m * o for t, o in zip(before_target, before_online)]
     for got, want, wrong in zip(target, expected, swapped):
         _diagnose("ema_update", got, want, {"m and 1 - m are swapped: the target keeps a fraction m of itself": wrong})
@@ -147,7 +149,7 @@ def check_byol_momentum(fn: Callable) -> bool:
     """``fn(step, total_steps, base)`` -> BYOL's m = 1 - (1 - base)(cos(pi step / total) + 1) / 2."""
     steps, total, base = [0, 25, 50, 75, 100], 100, 0.99
     answer = [_call("byol_momentum", fn, s, total, base) for s in steps]
-    expected = [1 - (1 - base) * (math.cos(math.pi * s / total) + 1) / 2 for s in steps]
+    expected = [ema_momentum(s, total, base) for s in steps]
     _diagnose("byol_momentum", answer, expected, {
         "the schedule runs backwards: m starts at base and rises to 1 at the end": expected[::-1],
         "m stays constant: it should follow a cosine from base up to 1": [base] * len(steps),
@@ -297,7 +299,7 @@ def check_directpred_weight(fn: Callable) -> bool:
     def weight(p):
         return U @ torch.diag(p) @ U.T
 
-    _diagnose("directpred_weight", _call("directpred_weight", fn, F_, eps), weight((s / s.max()).sqrt() + eps), {
+    _diagnose("directpred_weight", _call("directpred_weight", fn, F_, eps), predictors.directpred_weight(F_, eps), {
         "forgot the square root: p_j = sqrt(s_j / s_max) + eps": weight(s / s.max() + eps),
         "not normalised by the largest eigenvalue": weight(s.sqrt() + eps),
         "eps is missing": weight((s / s.max()).sqrt()),

@@ -23,6 +23,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ssl_course import distributed
+
 
 def _check_pair(a: torch.Tensor, b: torch.Tensor) -> None:
     if a.ndim != 2 or a.shape != b.shape:
@@ -30,15 +32,26 @@ def _check_pair(a: torch.Tensor, b: torch.Tensor) -> None:
 
 
 def info_nce(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
-    """SimCLR's NT-Xent loss over all 2N anchors (each view is the other's positive)."""
+    """SimCLR's NT-Xent loss over all 2N anchors (each view is the other's positive).
+
+    Under torchrun, this rank's anchors meet the views of every rank as negatives
+    (``distributed.gather_rows``), so the mean over ranks is the loss of one process holding the
+    whole batch; in a single process the keys are the batch itself.
+    """
     _check_pair(z1, z2)
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     n = z1.shape[0]
-    z = F.normalize(torch.cat([z1, z2]), dim=1)
-    logits = z @ z.T / temperature
-    logits.fill_diagonal_(float("-inf"))  # a sample is not its own negative
-    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    q1, q2 = F.normalize(z1, dim=1), F.normalize(z2, dim=1)
+    (k1, start), (k2, _) = distributed.gather_rows(q1), distributed.gather_rows(q2)
+    total = k1.shape[0]  # N over all ranks
+    logits = torch.cat([q1, q2]) @ torch.cat([k1, k2]).T / temperature
+    rows = start + torch.arange(n, device=logits.device)
+    self_index = torch.cat([rows, rows + total])
+    mask = torch.zeros_like(logits, dtype=torch.bool)
+    mask[torch.arange(2 * n, device=logits.device), self_index] = True
+    logits = logits.masked_fill(mask, float("-inf"))  # a sample is not its own negative
+    positives = torch.cat([rows + total, rows])
     return F.cross_entropy(logits, positives)
 
 

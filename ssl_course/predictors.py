@@ -22,6 +22,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ssl_course import distributed
+
 PREDICTORS = ("none", "linear", "mlp", "identity_offdiag", "identity_fixed", "directpred", "directcopy")
 
 
@@ -45,6 +47,19 @@ class IdentityOffDiagonal(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x @ self.weight.T
+
+
+def directpred_weight(F: torch.Tensor, eps: float) -> torch.Tensor:
+    """DirectPred: F = U diag(s) U^T, p_j = sqrt(max(s_j, 0) / s_max) + eps (at least 1e-4), W_p = U diag(p) U^T."""
+    s, u = torch.linalg.eigh(F)
+    s = s.clamp(min=0)
+    p = (s / s.max().clamp(min=torch.finfo(s.dtype).tiny)).sqrt() + eps
+    return u @ torch.diag(p.clamp(min=1e-4)) @ u.T
+
+
+def directcopy_weight(F: torch.Tensor, eps: float) -> torch.Tensor:
+    """DirectCopy: W_p = F / ||F||_F + eps I."""
+    return F / F.norm() + eps * torch.eye(F.shape[0], dtype=F.dtype, device=F.device)
 
 
 class DirectPredictor(nn.Module):
@@ -102,7 +117,7 @@ class DirectPredictor(nn.Module):
         if not torch.isfinite(z).all():
             raise ValueError("update got non-finite values (NaN/inf) in z; the run has diverged")
         z = z.detach().double()
-        batch = z.T @ z / z.shape[0]
+        batch = distributed.all_mean(z.T @ z / z.shape[0])  # under torchrun: the whole batch's F on every rank
         if self.calls == 0:
             self.correlation.copy_(batch)
         else:
@@ -113,13 +128,8 @@ class DirectPredictor(nn.Module):
 
     def compute_weight(self, correlation: torch.Tensor) -> torch.Tensor:
         """The predictor matrix for a given correlation F (see the class docstring)."""
-        if self.mode == "directcopy":
-            eye = torch.eye(self.dim, dtype=correlation.dtype, device=correlation.device)
-            return correlation / correlation.norm() + self.eps * eye
-        s, u = torch.linalg.eigh(correlation)
-        s = s.clamp(min=0)
-        p = (s / s.max().clamp(min=torch.finfo(s.dtype).tiny)).sqrt() + self.eps
-        return u @ torch.diag(p.clamp(min=1e-4)) @ u.T
+        rule = directcopy_weight if self.mode == "directcopy" else directpred_weight
+        return rule(correlation, self.eps)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, mode={self.mode}, rho={self.rho}, eps={self.eps}, freq={self.freq}"

@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 
 from ssl_course.data import train_size
-from ssl_course.train import TrainConfig
+from ssl_course.config import TrainConfig
 
 # Shared by every CPU run: what fits a laptop (about 0.13 s a step on 2 cores).
 CPU_BASE = TrainConfig(dataset="shapes", backbone="convnet", width=16, batch_size=128, epochs=15,

@@ -11,7 +11,7 @@ import torch
 from fake_data import write_imagefolder
 from ssl_course import distributed
 from ssl_course.checkpoint import load_checkpoint
-from ssl_course.train import EpochBatchSampler, epoch_order
+from ssl_course.data.training import EpochBatchSampler, epoch_order
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "train_imagenet.py"

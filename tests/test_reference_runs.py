@@ -8,7 +8,8 @@ import torch
 
 from ssl_course import reference
 from ssl_course.checkpoint import load_checkpoint
-from ssl_course.train import evaluate_checkpoint, load_trained, train
+from ssl_course.train import train
+from ssl_course.trained import evaluate, evaluate_checkpoint, load_trained
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "assets" / "reference_runs").glob("*/summary.json"))
@@ -63,14 +64,11 @@ def test_shipped_runs_are_complete_and_small():
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.parent.name for p in SHIPPED])
 def test_shipped_backbone_evaluates_to_its_recorded_knn(path):
-    from ssl_course.evaluation import evaluate_backbone
-    from ssl_course.train import TrainData
-
     summary = json.loads(path.read_text())
     method, config, steps = load_trained(path.parent / "backbone.pt")
     assert steps == summary["steps"]
-    data = TrainData(config, torch.device("cpu"))
-    assert evaluate_backbone(method.backbone, *data.eval_sets(None), k=config.knn_k)["knn"] == pytest.approx(summary["knn"], abs=1e-9)
+    config.device = "cpu"
+    assert evaluate(method.backbone, config, probe=False)["knn"] == pytest.approx(summary["knn"], abs=1e-9)
 
 
 def fake_runs(root: Path, run: str, knn, random_knn):

@@ -5,7 +5,8 @@ import torch
 
 from ssl_course.metrics import explained_variance_auc
 from ssl_course.theory.collapse import collapse_sweep, continual_vs_multiepoch, rank_correlation
-from ssl_course.train import TrainConfig, epoch_order, train
+from ssl_course.data.training import epoch_order
+from ssl_course.train import TrainConfig, train
 
 
 def test_epoch_order_streams_chunks_in_turn():
@@ -19,16 +20,16 @@ def test_epoch_order_streams_chunks_in_turn():
 
 
 def test_chunked_training_only_sees_the_current_chunk(monkeypatch):
-    import ssl_course.train as trainer
+    from ssl_course.data.training import InMemoryData
 
     seen = []
-    original = trainer.TrainData.views
+    original = InMemoryData.views
 
     def spy(self, epoch, start):
         seen.append(set(self.order(epoch).tolist()))
         yield from original(self, epoch, start)
 
-    monkeypatch.setattr(trainer.TrainData, "views", spy)
+    monkeypatch.setattr(InMemoryData, "views", spy)
     config = TrainConfig(method="simsiam", width=8, batch_size=32, train_subset=256, chunks=4, chunk_epochs=1,
                          epochs=4, proj_hidden_dim=32, proj_dim=16, out=None, progress=False, final_eval=False)
     result = train(config)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ssl_course.theory.linear import (
-    commutator_norm, directpred_weight, fixed_points, invariant, mode_velocity, simulate, simulate_modes,
+    commutator_norm, balanced_predictor, fixed_points, invariant, mode_velocity, simulate, simulate_modes,
 )
 
 
@@ -94,7 +94,7 @@ def test_ema_fixed_and_directpred_predictors():
     high = fixed_points(1.0, 0.5, 0.01)[1]
     np.testing.assert_allclose(np.linalg.eigvalsh(direct.F[-1]), high**2, atol=2e-3)  # every mode at p*+ = sqrt(s)
     F = np.diag([4.0, 1.0, 0.0])
-    np.testing.assert_allclose(directpred_weight(F), np.diag([2.0, 1.0, 0.0]), atol=1e-12)
+    np.testing.assert_allclose(balanced_predictor(F), np.diag([2.0, 1.0, 0.0]), atol=1e-12)
 
 
 def test_bad_arguments():

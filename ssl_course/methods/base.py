@@ -27,6 +27,18 @@ from ssl_course.models import Backbone, projection_mlp
 from ssl_course.predictors import PREDICTORS, build_predictor
 
 
+def ema_momentum(step: int, total_steps: int, base: float) -> float:
+    """BYOL's momentum at ``step``: m = 1 - (1 - base) (cos(pi step / total) + 1) / 2, from base up to 1."""
+    return 1 - (1 - base) * (math.cos(math.pi * step / max(total_steps, 1)) + 1) / 2
+
+
+@torch.no_grad()
+def ema_update(target: list[torch.Tensor], online: list[torch.Tensor], m: float) -> None:
+    """In place, for each pair: t <- m t + (1 - m) o (the online tensors are left as they are)."""
+    torch._foreach_mul_(target, m)
+    torch._foreach_add_(target, online, alpha=1 - m)
+
+
 @dataclass
 class MethodConfig:
     """Switches of a method; ``None`` means "the method's default"."""
@@ -104,8 +116,12 @@ class SiameseMethod(nn.Module):
         if self.custom_loss is not None:
             loss = self.custom_loss(p1, p2, *((t1, t2) if self.target is not None else (z1, z2)))
         else:
-            loss = 0.5 * (self.loss_fn(p1, t2) + self.loss_fn(p2, t1))
+            loss = self.symmetric_loss(p1, p2, t1, t2)
         return StepOutput(loss, z1.detach(), z2.detach())
+
+    def symmetric_loss(self, p1, p2, t1, t2) -> torch.Tensor:
+        """1/2 [L(p1, t2) + L(p2, t1)]: each view predicts the other's target."""
+        return 0.5 * (self.loss_fn(p1, t2) + self.loss_fn(p2, t1))
 
     def predictor_matrix(self) -> torch.Tensor | None:
         """The d x d matrix of a linear head (linear, identity_offdiag, directpred/copy), else None."""
@@ -125,18 +141,14 @@ class SiameseMethod(nn.Module):
         return groups
 
     def ema_momentum(self, step: int, total_steps: int) -> float:
-        base = self.config.ema
-        return 1 - (1 - base) * (math.cos(math.pi * step / max(total_steps, 1)) + 1) / 2
+        return ema_momentum(step, total_steps, self.config.ema)
 
     @torch.no_grad()
     def after_optimizer_step(self, output: StepOutput, step: int, total_steps: int) -> None:
         """Work done after each optimiser step: EMA target update, direct predictor update."""
         if self.target is not None:
-            m = self.ema_momentum(step, total_steps)
             online = nn.Sequential(self.backbone, self.projector)
-            target_params = list(self.target.parameters())
-            torch._foreach_mul_(target_params, m)
-            torch._foreach_add_(target_params, list(online.parameters()), alpha=1 - m)
+            ema_update(list(self.target.parameters()), list(online.parameters()), self.ema_momentum(step, total_steps))
             for t, o in zip(self.target.buffers(), online.buffers()):
                 t.copy_(o)  # BatchNorm statistics follow the online network
         update = getattr(self.predictor, "update", None)

@@ -23,3 +23,8 @@ class SimCLR(SiameseMethod):
 
     def loss_fn(self, p, z):
         return info_nce(p, z, self.config.temperature)
+
+    def symmetric_loss(self, p1, p2, t1, t2):
+        if self.config.stop_gradient:  # an ablation: each view's gradient comes from its own term
+            return super().symmetric_loss(p1, p2, t1, t2)
+        return self.loss_fn(p1, t2)  # InfoNCE over all 2N anchors is symmetric already: once is enough

@@ -121,7 +121,7 @@ class Trajectory:
         return np.array(s_all), np.array(p_all)
 
 
-def directpred_weight(F: np.ndarray, alpha_p: float = 1.0) -> np.ndarray:
+def balanced_predictor(F: np.ndarray, alpha_p: float = 1.0) -> np.ndarray:
     """The predictor on the balanced manifold: same eigenvectors as F, p_j = sqrt(alpha_p s_j)."""
     s, u = np.linalg.eigh((F + F.T) / 2)
     return (u * np.sqrt(alpha_p * np.clip(s, 0, None))) @ u.T
@@ -135,7 +135,7 @@ def simulate(W0: np.ndarray, W_p0: np.ndarray, X: np.ndarray | None = None, X_au
 
     ``beta``: EMA rate of the target (None: no EMA, W_a = tau W). ``predictor``: "learned"
     (gradient flow), "fixed" (W_p stays W_p0) or "directpred" (W_p = F^{1/2}, i.e.
-    ``directpred_weight``). ``stop_gradient=False`` lets the target branch W_a = W get gradient.
+    ``balanced_predictor``). ``stop_gradient=False`` lets the target branch W_a = W get gradient.
     """
     W0, W_p0 = np.asarray(W0, dtype=float), np.asarray(W_p0, dtype=float)
     n2, n1 = W0.shape
@@ -154,7 +154,7 @@ def simulate(W0: np.ndarray, W_p0: np.ndarray, X: np.ndarray | None = None, X_au
     def velocity(y):
         W, W_p, W_a = y
         if predictor == "directpred":
-            W_p = directpred_weight(W @ X @ W.T, alpha_p)
+            W_p = balanced_predictor(W @ X @ W.T, alpha_p)
         target = W_a if beta is not None else tau * W
         residual = -W_p @ W @ X_views + target @ X  # minus dL/d(W_p W), as an n2 x n1 matrix
         dW = W_p.T @ residual - eta * W
@@ -171,7 +171,7 @@ def simulate(W0: np.ndarray, W_p0: np.ndarray, X: np.ndarray | None = None, X_au
         W, W_p, W_a = y
         F = W @ X @ W.T
         if predictor == "directpred":
-            W_p = directpred_weight(F, alpha_p)
+            W_p = balanced_predictor(F, alpha_p)
         if beta is None:
             W_a = tau * W
         for key, value in zip(record, (t, W, W_p, W_a, F)):

@@ -1,0 +1,130 @@
+"""What defines a run (``TrainConfig``) and what it returns (``TrainResult``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ssl_course.data import dataset_spec
+from ssl_course.methods import METHODS, MethodConfig, SiameseMethod
+
+OPTIMIZERS = ("sgd", "lars")
+# Fields that may differ when a run is resumed; everything else must match the checkpoint.
+RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_every", "eval_every", "out", "overwrite",
+                  "strict_images", "final_eval", "baseline")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; JSON-serialisable (``asdict``).
+
+    The defaults are SimSiam's CPU preset; ``ssl_course.presets.preset(method)`` gives any
+    method's recipe (CPU or FULL), and a test keeps the two equal.
+    """
+
+    method: str = "simsiam"
+    dataset: str = "shapes"
+    data_dir: str | None = None
+    download: bool = False
+    backbone: str = "convnet"
+    width: int = 16  # convnet width
+    epochs: int = 15  # the lr/EMA schedules are planned for this many epochs
+    max_steps: int | None = None  # stop early (the schedule is still planned for `epochs`)
+    time_budget: float | None = None  # seconds of training before stopping early
+    train_subset: int | None = None  # train on the first N training images only (evaluation labels all)
+    batch_size: int = 128
+    lr: float = 0.1  # base lr for a batch of 256
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    warmup_epochs: float = 0.0
+    chunks: int = 1  # > 1: continual learning over consecutive chunks of the training set (see epoch_order)
+    chunk_epochs: int = 1  # epochs on each chunk before the next one
+    # method switches (None: the method's default)
+    stop_gradient: bool | None = None
+    predictor: str | None = None
+    predictor_lr_multiplier: float = 1.0
+    predictor_weight_decay: float | None = None
+    ema: float | None = None
+    proj_hidden_dim: int = 512
+    proj_dim: int = 128
+    pred_hidden_dim: int | None = None
+    temperature: float = 0.1  # SimCLR
+    dp_rho: float = 0.3  # DirectPred/DirectCopy: running-average weight of the correlation
+    dp_eps: float = 0.1  # DirectPred/DirectCopy: added to every eigenvalue / the diagonal
+    dp_freq: int = 1  # DirectPred/DirectCopy: recompute the weight every N steps
+    # bookkeeping
+    seed: int = 0
+    device: str = "auto"
+    out: str | None = "runs/latest"  # None: nothing is written to disk (no checkpoint, no metrics file)
+    overwrite: bool = False
+    checkpoint_every: int = 500  # steps between checkpoints; 0: only at the end
+    eval_every: int = 0  # steps between kNN evaluations on a subset; 0: only at the end
+    eval_subset: int = 2000
+    final_eval: bool = True  # kNN and linear probe of the trained backbone at the end
+    baseline: bool = True  # with final_eval: the same scores for this backbone at random init (seeded)
+    knn_k: int = 200
+    log_every: int = 10  # steps between collapse-monitor measurements
+    progress: bool = True
+    num_workers: int = 2  # DataLoader workers (ImageFolder only)
+    strict_images: bool = False  # ImageFolder: an undecodable image is an error instead of being skipped
+    compile: bool = False  # torch.compile the training step
+    gpu_aug: bool | None = None  # in-memory data resident on the GPU, views made there; None: on the training device
+    optimizer: str = "sgd"  # "sgd" or "lars" (large batches, BYOL/SimCLR ImageNet recipe)
+    sync_bn: bool = False  # under torchrun: SyncBatchNorm across ranks
+    dist_backend: str | None = None  # under torchrun: "nccl" / "gloo"; None: nccl on CUDA, gloo on CPU
+
+    def method_config(self) -> MethodConfig:
+        return MethodConfig(
+            stop_gradient=self.stop_gradient, predictor=self.predictor,
+            predictor_lr_multiplier=self.predictor_lr_multiplier, predictor_weight_decay=self.predictor_weight_decay,
+            ema=self.ema, proj_hidden_dim=self.proj_hidden_dim, proj_dim=self.proj_dim,
+            pred_hidden_dim=self.pred_hidden_dim, temperature=self.temperature,
+            predictor_options=dict(rho=self.dp_rho, eps=self.dp_eps, freq=self.dp_freq)
+            if self.predictor in ("directpred", "directcopy") else {},
+        )
+
+    def validate(self) -> None:
+        dataset_spec(self.dataset)  # raises with the valid names
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; valid: {', '.join(METHODS)}")
+        if self.batch_size < 2:
+            raise ValueError(
+                f"batch size must be >= 2 (got {self.batch_size}): BatchNorm needs more than one sample "
+                "and the losses compare pairs within a batch"
+            )
+        for name in ("epochs", "log_every", "chunks", "chunk_epochs"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.checkpoint_every < 0:
+            raise ValueError(f"checkpoint_every must be >= 0 (0: only at the end), got {self.checkpoint_every}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
+
+
+@dataclass
+class TrainResult:
+    method: SiameseMethod
+    config: TrainConfig
+    history: list[dict]
+    steps: int
+    seconds: float
+    loss: float
+    std_of_normalized: float
+    effective_rank: float
+    knn: float | None
+    out: Path | None  # None: the run wrote nothing (out=None)
+    collapsed: bool  # the collapse monitor's verdict at the last measurement
+    collapse_step: int | None = None  # the step at which the monitor first warned (None: never)
+    linear_probe: float | None = None
+    random_init_knn: float | None = None  # the same backbone before training: did training help?
+    random_init_probe: float | None = None
+    feature_auc: float | None = None  # partial collapse of the test features (Li et al.; higher = more collapsed)
+    random_init_feature_auc: float | None = None
+    spectrum: list[float] | None = None  # the cumulative singular-value curve whose mean is feature_auc
+
+    def summary(self) -> dict:
+        keys = ("knn", "linear_probe", "random_init_knn", "random_init_probe", "feature_auc", "random_init_feature_auc",
+                "loss", "std_of_normalized", "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
+        data = {k: getattr(self, k) for k in keys}
+        return {**data, "method": self.config.method, "dataset": self.config.dataset, "out": None if self.out is None else str(self.out)}
