@@ -49,6 +49,37 @@ def _close(answer, expected, tol: float = 1e-5) -> bool:
     return answer.shape == expected.shape and torch.allclose(answer, expected, rtol=tol, atol=tol)
 
 
+def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int = 20, hint: str = "") -> list[int]:
+    """Train ``method``'s CPU preset ``steps`` steps with the learner's code in ``hook`` (``train``'s hooks).
+
+    ``learner(*args)`` returns (the learner's answer to use, the package's answer on the same inputs);
+    each call is compared, so one wrong step is named even though training chaos would hide it in
+    the loss curve. Returns the steps' numbers; raises at the first one that disagrees.
+    """
+    from ssl_course.presets import for_steps, preset
+    from ssl_course.train import train
+
+    calls: list[int] = []
+
+    def checked(*args):
+        calls.append(len(calls) + 1)
+        answer, expected = learner(*args)
+        if not _close(answer, expected, tol=1e-4):
+            raise ExerciseError(f"{name}: inside real training, your code disagrees with the package's at step {calls[-1]}"
+                                f"{': ' + hint if hint else ''}")
+        return answer
+
+    options = {"predictor": "directpred"} if hook == "predictor_weight" else {}
+    config = for_steps(preset(method, out=None, progress=False, final_eval=False, **options), steps)
+    try:
+        result = train(config, **{hook: checked})
+    except NotImplementedError:
+        raise ExerciseError(f"{name}: not implemented yet: replace `raise NotImplementedError()` with your code") from None
+    if not math.isfinite(result.loss):
+        raise ExerciseError(f"{name}: training with your code ended with loss {result.loss}")
+    return calls
+
+
 def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> None:
     """Raise with the hint of the first known mistake the answer matches, or a generic one."""
     if _close(answer, expected):
@@ -122,6 +153,21 @@ def check_info_nce(fn: Callable) -> bool:
     return _passed("info_nce")
 
 
+def check_info_nce_trains(fn: Callable, steps: int = 20) -> bool:
+    """``fn(z1, z2, temperature)`` as SimCLR's loss in real training: ``steps`` steps of the CPU preset
+    must follow the package's run (same seed) step by step."""
+    from ssl_course.presets import preset
+
+    temperature = preset("simclr").temperature
+
+    def both(p1, p2, z1, z2):  # SimCLR has no predictor: p = z, and each view is the other's positive
+        return fn(p1, p2, temperature), losses.info_nce(p1.detach(), p2.detach(), temperature)
+
+    _train_with("info_nce_trains", "simclr", "loss", both, steps, "compare your loss with the formula above")
+    print(f"info_nce_trains: your InfoNCE trained SimCLR for {steps} steps, the package's value at every step. Well done!")
+    return True
+
+
 # 02 BYOL ----------------------------------------------------------------------------------
 
 def check_ema_update(fn: Callable) -> bool:
@@ -143,6 +189,21 @@ def check_ema_update(fn: Callable) -> bool:
     for got, want, wrong in zip(target, expected, swapped):
         _diagnose("ema_update", got, want, {"m and 1 - m are swapped: the target keeps a fraction m of itself": wrong})
     return _passed("ema_update")
+
+
+def check_ema_update_trains(fn: Callable, steps: int = 20) -> bool:
+    """``fn`` as in ``check_ema_update``, now driving BYOL's target network in real training: after
+    ``steps`` steps of the CPU preset the target must equal the package's run's (same seed)."""
+    def both(target, online, m):
+        expected = [t.clone() for t in target]
+        ema_update(expected, online, m)
+        fn(target, online, m)  # in place, as training needs it
+        return torch.cat([t.flatten() for t in target]), torch.cat([t.flatten() for t in expected])
+
+    _train_with("ema_update_trains", "byol", "ema_update", both, steps, "the target is t <- m t + (1 - m) o, in place")
+    print(f"ema_update_trains: your EMA update drove BYOL's target for {steps} steps, the package's target at every "
+          "step. Well done!")
+    return True
 
 
 def check_byol_momentum(fn: Callable) -> bool:
@@ -307,6 +368,19 @@ def check_directpred_weight(fn: Callable) -> bool:
             U.T @ torch.diag((s / s.max()).sqrt() + eps) @ U,
     })
     return _passed("directpred_weight")
+
+
+def check_directpred_weight_trains(fn: Callable, steps: int = 20) -> bool:
+    """``fn`` as in ``check_directpred_weight``, now setting SimSiam's predictor in real training
+    (``--predictor directpred``): the run and the final W_p must match the package's (same seed)."""
+    def both(F_, eps):
+        return fn(F_.clone(), eps), predictors.directpred_weight(F_, eps)
+
+    _train_with("directpred_weight_trains", "simsiam", "predictor_weight", both, steps,
+                "W_p = U diag(sqrt(s / s_max) + eps) U^T")
+    print(f"directpred_weight_trains: your DirectPred weight set SimSiam's predictor for {steps} steps, the package's "
+          "W_p at every step. Well done!")
+    return True
 
 
 # 07 dimensional collapse ------------------------------------------------------------------

@@ -103,6 +103,7 @@ class DirectPredictor(nn.Module):
         if mode not in self.MODES:
             raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(self.MODES)}")
         self.dim, self.rho, self.eps, self.freq, self.mode = dim, rho, eps, int(freq), mode
+        self.rule = None  # a learner's ``fn(F, eps) -> W_p`` in place of the mode's formula (the notebooks' exercises)
         self.register_buffer("weight", torch.eye(dim))
         self.register_buffer("correlation", torch.zeros(dim, dim, dtype=torch.float64))
         self.register_buffer("calls", torch.zeros((), dtype=torch.long))
@@ -128,8 +129,8 @@ class DirectPredictor(nn.Module):
 
     def compute_weight(self, correlation: torch.Tensor) -> torch.Tensor:
         """The predictor matrix for a given correlation F (see the class docstring)."""
-        rule = directcopy_weight if self.mode == "directcopy" else directpred_weight
-        return rule(correlation, self.eps)
+        rule = self.rule or (directcopy_weight if self.mode == "directcopy" else directpred_weight)
+        return torch.as_tensor(rule(correlation, self.eps), dtype=correlation.dtype, device=correlation.device)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, mode={self.mode}, rho={self.rho}, eps={self.eps}, freq={self.freq}"

@@ -103,7 +103,7 @@ _cpu_noted = False
 class Run:
     """One run's state: data, method, optimiser, log and checkpoint; ``train`` drives it step by step."""
 
-    def __init__(self, config: TrainConfig, checkpoint: dict | None, loss=None):
+    def __init__(self, config: TrainConfig, checkpoint: dict | None, hooks: dict | None = None):
         config.validate()
         self.config = config
         self.context, rank_device = distributed.setup(config.batch_size, config.device, config.dist_backend)
@@ -118,7 +118,7 @@ class Run:
         torch.manual_seed(config.seed)  # the same initial weights on every rank
         self.data = training_data(config, device, context)
         self.method = method = build_from_config(config, self.data.size).to(device)
-        method.custom_loss = loss
+        self._install(hooks or {})
         baseline = config.final_eval and config.baseline and context.is_main
         self.untrained = copy.deepcopy(method.backbone) if baseline else None
         if context.enabled:
@@ -151,6 +151,15 @@ class Run:
         self.collapse_step, self.collapsed = None, False
         self.last = {"loss": float("nan"), "std_of_normalized": float("nan"), "effective_rank": float("nan")}
         self.autocast = bf16_autocast(device)
+
+    def _install(self, hooks: dict) -> None:
+        """A learner's own pieces in place of the package's (``train``'s docstring)."""
+        self.method.custom_loss = hooks.get("loss")
+        self.method.custom_ema_update = hooks.get("ema_update")
+        if hooks.get("predictor_weight") is not None:
+            if not hasattr(self.method.predictor, "rule"):
+                raise ValueError("predictor_weight replaces DirectPred's formula: it needs predictor='directpred'")
+            self.method.predictor.rule = hooks["predictor_weight"]
 
     def _note_cpu(self) -> None:
         global _cpu_noted
@@ -237,14 +246,18 @@ class Run:
                            scores.get("feature_auc"), baseline.get("feature_auc"), scores.get("spectrum"))
 
 
-def train(config: TrainConfig, resume: bool = False, loss=None) -> TrainResult:
+def train(config: TrainConfig, resume: bool = False, loss=None, ema_update=None, predictor_weight=None) -> TrainResult:
     """Run (or resume) one training run; see the module docstring.
 
-    ``loss``: a learner's own symmetric loss ``loss(p1, p2, z1, z2)`` in place of the method's (the
-    notebooks' exercises run it inside real training); it receives the online projections with their
-    gradient, so the stop-gradient is up to it.
+    Hooks, for the notebooks' exercises, which run a learner's code inside real training:
+
+    * ``loss(p1, p2, z1, z2)``: the symmetric loss, in place of the method's; it receives the online
+      projections with their gradient (or the EMA target's), so the stop-gradient is up to it;
+    * ``ema_update(target_params, online_params, m)``: updates the EMA target in place (BYOL);
+    * ``predictor_weight(F, eps)``: DirectPred's W_p from the running correlation F (float64).
     """
-    run = Run(*_restored(config, resume), loss=loss)
+    hooks = {"loss": loss, "ema_update": ema_update, "predictor_weight": predictor_weight}
+    run = Run(*_restored(config, resume), hooks=hooks)
     config, context, data = run.config, run.context, run.data
     bar = tqdm(total=run.stop_at, initial=run.step, disable=not (config.progress and context.is_main), desc=config.method,
                dynamic_ncols=True, file=sys.stderr)

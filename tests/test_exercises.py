@@ -26,6 +26,14 @@ def directpred_reference(F_, eps):
     return U @ torch.diag((s / s.max()).sqrt() + eps) @ U.T
 
 
+def info_nce_by_hand(z1, z2, t):
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    n = len(z1)
+    sim = z @ z.T / t - 1e9 * torch.eye(2 * n)  # no sample is its own negative
+    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+    return -(sim[torch.arange(2 * n), positives] - torch.logsumexp(sim, dim=1)).mean()
+
+
 def not_implemented(*args):
     raise NotImplementedError()
 
@@ -68,6 +76,9 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
     "explained_variance_auc": (metrics.explained_variance_auc,
                                [(lambda x: metrics.explained_variance_auc(x + 0) * 0 + 0.5, "wrong values")]),
     "simsiam_loss_trains": (simsiam_by_hand, [(simsiam_without_stop_gradient, "collapsed the projections")]),
+    "info_nce_trains": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "at step 1: compare")]),
+    "ema_update_trains": (ema_reference, [(ema_swapped, "at step 1: the target")]),
+    "directpred_weight_trains": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "at step 1: W_p")]),
     "effective_rank": (metrics.effective_rank, [(lambda z: math.log(metrics.effective_rank(z)), "exponential")]),
 }
 
@@ -76,7 +87,7 @@ def test_every_checker_has_cases():
     assert set(CASES) == set(ex.CHECKERS)
 
 
-TRAINING = {"simsiam_loss_trains"}  # checkers that run real training: seconds each
+TRAINING = {"simsiam_loss_trains", "info_nce_trains", "ema_update_trains", "directpred_weight_trains"}  # checkers that run real training: seconds each
 NAMES = [pytest.param(name, marks=pytest.mark.slow) if name in TRAINING else name for name in sorted(CASES)]
 
 

@@ -69,7 +69,7 @@ def info_nce(z1, z2, temperature=0.5):
     z = F.normalize(torch.cat([z1, z2]), dim=1)
     logits = z @ z.T / temperature
     logits.fill_diagonal_(float("-inf"))
-    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
     return F.cross_entropy(logits, positives)
     ### END SOLUTION
 
@@ -78,6 +78,17 @@ def info_nce(z1, z2, temperature=0.5):
 from ssl_course.exercises import check_info_nce
 
 check_info_nce(info_nce)
+
+# %% [markdown]
+# Now your loss trains a real network: 20 steps of the course's SimCLR run with your `info_nce` in
+# place of the package's (`train(config, loss=...)`, the trainer's hook for a learner's loss). At
+# every step the checker also computes the package's loss on the same projections and stops at the
+# first step where the two disagree.
+
+# %% nbgrader={"grade": true, "grade_id": "check_info_nce_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course.exercises import check_info_nce_trains
+
+check_info_nce_trains(info_nce)
 
 # %% [markdown]
 # ## What the temperature does

@@ -56,6 +56,16 @@ from ssl_course.exercises import check_ema_update
 check_ema_update(ema_update)
 
 # %% [markdown]
+# Your update now drives BYOL's target network in real training: 20 steps of the course's BYOL run
+# with `train(config, ema_update=ema_update)`. After each optimiser step the checker applies the
+# package's update to a copy of the target and compares it with yours.
+
+# %% nbgrader={"grade": true, "grade_id": "check_ema_update_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course.exercises import check_ema_update_trains
+
+check_ema_update_trains(ema_update)
+
+# %% [markdown]
 # **Exercise 2**: BYOL raises m from its base value to 1 with a cosine schedule,
 # m = 1 − (1 − base)(cos(π·step/total) + 1)/2.
 

@@ -129,11 +129,29 @@ for head, history in histories.items():
 # `identity_fixed`, which is exactly SimSiam without a predictor (the same `nn.Identity`), so
 # its runs are the `simsiam-no-predictor` ones. Both come from the course's reference runs
 # (1 170 steps, 3 seeds, `scripts/reference_runs.py`), next to SimSiam's own MLP head.
+#
+# **Predict, then run**: of the three heads (SimSiam's MLP head `mlp`, E = I + trainable
+# off-diagonal `identity_offdiag`, E fixed at I `identity_fixed`), which ends with the most
+# spread-out projections, the highest effective rank (mean over the 3 seeds)? Write your answer,
+# then run the next cell.
+
+# %% nbgrader={"grade": false, "grade_id": "predict_rank", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+prediction = "mlp"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_rank", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course import reference
+from ssl_course.exercises import judge_prediction
+
+heads = {"simsiam": "mlp", "simsiam-identity-offdiag": "identity_offdiag", "simsiam-no-predictor": "identity_fixed"}
+real = reference.load(list(heads))
+rank = real.groupby("run")["effective_rank"].mean().rename(index=heads)
+judge_prediction("highest effective rank", prediction, rank.idxmax(), tuple(heads.values()),
+                 "The off-diagonal head escapes collapse but keeps fewer directions than the MLP head "
+                 f"(effective rank {rank['identity_offdiag']:.1f} vs {rank['mlp']:.1f}; E = I: {rank['identity_fixed']:.1f}).")
 
 # %%
-from ssl_course import reference
-
-real = reference.load(["simsiam-identity-offdiag", "simsiam-no-predictor", "simsiam"])
 print(reference.format_table(real))
 reference.plot_knn_curves(real);
 

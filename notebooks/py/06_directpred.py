@@ -69,6 +69,16 @@ from ssl_course.exercises import check_directpred_weight
 check_directpred_weight(directpred_weight)
 
 # %% [markdown]
+# Your weight now sets SimSiam's predictor in real training: 20 steps with `--predictor directpred`
+# and `train(config, predictor_weight=directpred_weight)`. Each time the predictor is set, the
+# checker compares your W_p with the package's for the same running correlation F̂.
+
+# %% nbgrader={"grade": true, "grade_id": "check_directpred_weight_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course.exercises import check_directpred_weight_trains
+
+check_directpred_weight_trains(directpred_weight)
+
+# %% [markdown]
 # ## A learned linear predictor aligns with F
 # SimSiam with a linear predictor trained 10× faster; the trainer logs, every 10 steps, the
 # normalised commutator ‖[F, W_p]‖ / (‖F‖ ‖W_p‖) (0 when W_p and F share their eigenvectors) and

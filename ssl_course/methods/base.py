@@ -71,6 +71,8 @@ class SiameseMethod(nn.Module):
     # a learner's whole loss(p1, p2, z1, z2), set by ``train(config, loss=...)``: it gets the online
     # projections with their gradient (or the EMA target's), so the stop-gradient is its job
     custom_loss: Callable | None = None
+    # a learner's EMA update ``fn(target_params, online_params, m)`` in place of ``ema_update``
+    custom_ema_update: Callable | None = None
 
     def __init__(self, backbone: Backbone, config: MethodConfig | None = None):
         super().__init__()
@@ -148,7 +150,8 @@ class SiameseMethod(nn.Module):
         """Work done after each optimiser step: EMA target update, direct predictor update."""
         if self.target is not None:
             online = nn.Sequential(self.backbone, self.projector)
-            ema_update(list(self.target.parameters()), list(online.parameters()), self.ema_momentum(step, total_steps))
+            update_target = self.custom_ema_update or ema_update
+            update_target(list(self.target.parameters()), list(online.parameters()), self.ema_momentum(step, total_steps))
             for t, o in zip(self.target.buffers(), online.buffers()):
                 t.copy_(o)  # BatchNorm statistics follow the online network
         update = getattr(self.predictor, "update", None)

@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+
+from ssl_course.losses import byol_loss
+from ssl_course.predictors import identity_plus_off_diagonal
 
 HEADS = ("offdiag", "identity_fixed", "none")
 ACTIVATIONS = {"cubic": lambda t: t**3, "relu": torch.relu}
@@ -96,14 +98,23 @@ def sample_views(config: WenLiConfig, generator: torch.Generator) -> tuple[torch
 
 
 def network(w: torch.Tensor, x: torch.Tensor, activation: str) -> torch.Tensor:
-    """Per-patch activation summed over patches, then BatchNorm without affine: (B, P, d) -> (B, m)."""
-    out = ACTIVATIONS[activation](torch.einsum("bpd,md->bpm", x, w)).sum(dim=1)
-    return (out - out.mean(0)) / (out.std(0) + 1e-5)
+    """Per-patch activation summed over patches, then BatchNorm without affine over the batch:
+    (..., B, P, d) views and (..., m, d) neurons -> (..., B, m) outputs (leading dims: independent runs)."""
+    out = ACTIVATIONS[activation](torch.einsum("...bpd,...md->...bpm", x, w)).sum(dim=-2)
+    return (out - out.mean(-2, keepdim=True)) / (out.std(-2, keepdim=True) + 1e-5)
 
 
 def run(head: str = "offdiag", steps: int = 6000, seed: int = 0, config: WenLiConfig | None = None,
         record_every: int = 1) -> History:
     """Train the toy network with SGD; record feature alignments, the head and the loss."""
+    return run_seeds(head, steps, [seed], config, record_every)[0]
+
+
+def run_seeds(head: str = "offdiag", steps: int = 6000, seeds=(0,), config: WenLiConfig | None = None,
+              record_every: int = 1) -> list[History]:
+    """``run`` for several seeds at once: one independent network per seed, each drawing its
+    initialisation and its batches from its own seeded generator, trained side by side (one
+    batched forward and backward per step) -- several times faster than one run after another."""
     config = config or WenLiConfig()
     if head not in HEADS:
         raise ValueError(f"unknown head {head!r}; valid: {', '.join(HEADS)}")
@@ -111,43 +122,43 @@ def run(head: str = "offdiag", steps: int = 6000, seed: int = 0, config: WenLiCo
         raise ValueError(f"unknown activation {config.activation!r}; valid: {', '.join(ACTIVATIONS)}")
     if not 0 < config.alpha[1] <= config.alpha[0]:
         raise ValueError(f"need 0 < alpha_2 <= alpha_1 (v_1 is the strong feature), got {config.alpha}")
-    generator = torch.Generator().manual_seed(seed)
+    generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
     m = config.neurons
-    w = torch.randn(m, config.dim, generator=generator)
-    w = (w / w.norm(dim=1, keepdim=True)).requires_grad_()
-    off_diagonal = torch.zeros(m, m, requires_grad=head == "offdiag")
-    mask, eye = 1 - torch.eye(m), torch.eye(m)
+    w = torch.stack([torch.randn(m, config.dim, generator=g) for g in generators])  # (S, m, d)
+    w = (w / w.norm(dim=-1, keepdim=True)).requires_grad_()
+    off_diagonal = torch.zeros(len(seeds), m, m, requires_grad=head == "offdiag")
     v = features(config)
     rows = {"steps": [], "alignment": [], "head": [], "loss": []}
 
-    def record(step: int, loss: float) -> None:
+    def record(step: int, loss: torch.Tensor) -> None:
         with torch.no_grad():
             rows["steps"].append(step)
-            rows["alignment"].append((w @ v.T / w.norm(dim=1, keepdim=True)).numpy().copy())
-            rows["head"].append((eye + off_diagonal * mask).numpy().copy())
-            rows["loss"].append(loss)
+            rows["alignment"].append((w @ v.T / w.norm(dim=-1, keepdim=True)).numpy().copy())
+            rows["head"].append(identity_plus_off_diagonal(off_diagonal).numpy().copy())
+            rows["loss"].append(loss.detach().numpy().copy())
 
     for step in range(steps + 1):
-        view1, view2 = sample_views(config, generator)
+        view1, view2 = (torch.stack(views) for views in zip(*(sample_views(config, g) for g in generators)))
         f1, f2 = network(w, view1, config.activation), network(w, view2, config.activation)
-        E = eye + off_diagonal * mask
-        loss = (2 - F.cosine_similarity(f1 @ E.T, f2.detach(), dim=1).mean() * 2
-                + 2 - F.cosine_similarity(f2 @ E.T, f1.detach(), dim=1).mean() * 2) / 2
+        E = identity_plus_off_diagonal(off_diagonal)  # (S, m, m)
+        # 2 - 2 cos(E f(view1), stopgrad f(view2)), symmetrised: byol_loss per seed
+        loss = torch.stack([(byol_loss(f1[s] @ E[s].T, f2[s].detach()) + byol_loss(f2[s] @ E[s].T, f1[s].detach())) / 2
+                            for s in range(len(seeds))])
         if step % record_every == 0 or step == steps:
-            record(step, loss.item())
+            record(step, loss)
         if step == steps:
             break
         params = [w] + ([off_diagonal] if head == "offdiag" else [])
-        grads = torch.autograd.grad(loss, params)
+        grads = torch.autograd.grad(loss.sum(), params)  # seeds share no parameter: each gets its own gradient
         with torch.no_grad():
             w -= config.lr * (grads[0] + config.weight_decay * w)
             # BatchNorm makes the network blind to |w_i|: keep each w_i on the unit sphere so that
             # lr is the angular learning rate, comparable with the head's
-            w /= w.norm(dim=1, keepdim=True)
+            w /= w.norm(dim=-1, keepdim=True)
             if head == "offdiag":
                 off_diagonal -= config.lr_head * grads[1]
-    return History(np.array(rows["steps"]), np.array(rows["alignment"]), np.array(rows["head"]), np.array(rows["loss"]),
-                   config, head)
+    alignment, heads, losses = (np.stack(rows[k], axis=1) for k in ("alignment", "head", "loss"))
+    return [History(np.array(rows["steps"]), alignment[s], heads[s], losses[s], config, head) for s in range(len(seeds))]
 
 
 @dataclass
@@ -222,7 +233,9 @@ def seed_table(seeds, heads=HEADS, steps: int = 4000, config: WenLiConfig | None
     ``identity_fixed`` and ``none`` train the very same function (E = I maps f to f and has no
     parameter), so passing one of them is enough.
     """
-    return {head: [outcome(run(head, steps, seed, config, record_every), seed) for seed in seeds] for head in heads}
+    seeds = list(seeds)
+    return {head: [outcome(history, seed) for seed, history in zip(seeds, run_seeds(head, steps, seeds, config, record_every))]
+            for head in heads}
 
 
 def format_seed_table(table: dict[str, list[SeedOutcome]]) -> str:
