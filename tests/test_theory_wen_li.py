@@ -87,3 +87,17 @@ def test_bad_arguments_are_explained():
         run("mlp", steps=1)
     with pytest.raises(ValueError, match="alpha_2 <= alpha_1"):
         run(steps=1, config=WenLiConfig(alpha=(0.2, 1.0)))
+
+
+def test_seeds_side_by_side_train_as_one_at_a_time():
+    from ssl_course.theory.wen_li import run_seeds, seed_runs
+
+    together = run_seeds("offdiag", steps=60, seeds=[3, 4], record_every=20)
+    for seed, history in zip([3, 4], together):
+        alone = run("offdiag", steps=60, seed=seed, record_every=20)
+        np.testing.assert_allclose(history.alignment, alone.alignment, atol=1e-6)
+        np.testing.assert_allclose(history.head, alone.head, atol=1e-6)
+        np.testing.assert_allclose(history.loss, alone.loss, atol=1e-6)
+    assert not np.allclose(together[0].alignment, together[1].alignment)  # each seed its own network and data
+    runs = seed_runs([3, 4], heads=("offdiag",), steps=60, record_every=20)
+    assert seed_table([3, 4], runs=runs) == {"offdiag": [outcome(h, s) for s, h in zip([3, 4], together)]}

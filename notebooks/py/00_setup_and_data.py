@@ -7,7 +7,7 @@
 # (`shapes`, `digits`); see what "two augmented views of one image" means, the raw material of
 # every method in this course.
 #
-# **Time**: under half a minute (18 s measured) on a 2-core CPU.
+# **Time**: under half a minute (20 s measured) on a 2-core CPU.
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

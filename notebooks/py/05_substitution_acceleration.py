@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity.
 #
-# **Time**: about 5 minutes (301 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: about 2 minutes (129 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -70,14 +70,16 @@ check_batchnorm_no_affine(batchnorm_no_affine)
 # %% [markdown]
 # ## Eight seeds, with and without the trainable head
 # `run` trains the toy with SGD and records each neuron's alignment with v₁ and v₂ and the head.
-# `seed_table` runs every head on every seed. `identity_fixed` and `none` train the very same
-# function: E = I maps f(x) to f(x) and has no parameter to learn, so we run `none` for both.
-# About 6 s per run on a laptop CPU.
+# `seed_runs` trains every head on every seed (the eight seeds side by side), and `seed_table`
+# says what each run ended with. `identity_fixed` and `none` train the very same function: E = I
+# maps f(x) to f(x) and has no parameter to learn, so we run `none` for both. About a minute
+# for the 16 runs on a 2-core CPU.
 
 # %%
-from ssl_course.theory.wen_li import format_seed_table, plot_seed_view, seed_table
+from ssl_course.theory.wen_li import format_seed_table, plot_seed_view, seed_runs, seed_table
 
-table = seed_table(range(8), heads=("offdiag", "none"), steps=4000, record_every=20)
+runs = seed_runs(range(8), heads=("offdiag", "none"), steps=4000, record_every=10)
+table = seed_table(range(8), runs=runs)
 print(format_seed_table(table))
 plot_seed_view(table, steps=4000);
 
@@ -102,11 +104,11 @@ claim("the trainable head learns v2 on at least as many seeds as no head", learn
 # (taken from the table, not chosen by hand), next to the same seed without a trainable head.
 
 # %%
-from ssl_course.theory.wen_li import detect_phases, plot_phases, run
+from ssl_course.theory.wen_li import detect_phases, plot_phases
 
 shown = next((head.seed for head, none in zip(table["offdiag"], table["none"])
               if head.one_neuron_per_feature and not none.v2_learned), 0)
-histories = {head: run(head, steps=4000, seed=shown, record_every=10) for head in ("offdiag", "none")}
+histories = {head: runs[head][shown] for head in runs}  # seeds 0-7: the seed is the index
 plot_phases(histories);
 for head, history in histories.items():
     phases = detect_phases(history)

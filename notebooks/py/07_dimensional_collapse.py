@@ -5,7 +5,7 @@
 #
 # **Learning goals**: compute Li, Efros & Pathak's collapse measure; see how data size changes it; check whether it forecasts linear-probe accuracy without labels; compare continual, multi-epoch and hybrid training.
 #
-# **Time**: about 2 minutes (112 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: about 1.5 minutes (91 s measured) on a 2-core CPU with `FULL = False`.
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

@@ -226,16 +226,22 @@ def outcome(history: History, seed: int, threshold: float = 0.6) -> SeedOutcome:
                        detect_phases(history, threshold).in_order, int(history.steps[hits[0]]) if len(hits) else None)
 
 
+def seed_runs(seeds, heads=HEADS, steps: int = 4000, config: WenLiConfig | None = None,
+              record_every: int = 10) -> dict[str, list[History]]:
+    """Every head on every seed (the seeds side by side, ``run_seeds``): per head, one ``History`` per seed."""
+    return {head: run_seeds(head, steps, list(seeds), config, record_every) for head in heads}
+
+
 def seed_table(seeds, heads=HEADS, steps: int = 4000, config: WenLiConfig | None = None,
-               record_every: int = 10) -> dict[str, list[SeedOutcome]]:
-    """Run every head on every seed; per head, one ``SeedOutcome`` per seed.
+               record_every: int = 10, runs: dict[str, list[History]] | None = None) -> dict[str, list[SeedOutcome]]:
+    """Per head, one ``SeedOutcome`` per seed: of ``runs`` (``seed_runs``' output) if given, else of new runs.
 
     ``identity_fixed`` and ``none`` train the very same function (E = I maps f to f and has no
     parameter), so passing one of them is enough.
     """
     seeds = list(seeds)
-    return {head: [outcome(history, seed) for seed, history in zip(seeds, run_seeds(head, steps, seeds, config, record_every))]
-            for head in heads}
+    runs = runs if runs is not None else seed_runs(seeds, heads, steps, config, record_every)
+    return {head: [outcome(history, seed) for seed, history in zip(seeds, histories)] for head, histories in runs.items()}
 
 
 def format_seed_table(table: dict[str, list[SeedOutcome]]) -> str:
