@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from ssl_course.cli import USER_ERRORS, Parser, UserError, _print_result  # noqa: E402
+from ssl_course.cli import USER_ERRORS, Parser, UserError, print_result  # noqa: E402
 from ssl_course.predictors import PREDICTORS  # noqa: E402
 
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         result = train(config, resume=args.resume)
         if not dist.is_initialized() or dist.get_rank() == 0:
-            _print_result(result.summary(), args.json)
+            print_result(result.summary(), args.json)
         return 0
     except (UserError, *USER_ERRORS) as err:
         print(f"train_imagenet.py: error: {str(err).strip().splitlines()[0]}", file=sys.stderr)

@@ -26,7 +26,7 @@ class Parser(argparse.ArgumentParser):
         raise UserError(message)
 
 
-def _print_result(data: dict, as_json: bool) -> None:
+def print_result(data: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(data))
     else:
@@ -40,7 +40,7 @@ def cmd_demo(args) -> int:
     summary = run_demo(out=args.out, seconds=args.seconds, seed=args.seed, progress=not args.no_progress)
     if not args.json:
         print(f"kNN accuracy on the shapes test set after {summary['train_seconds']:.0f} s of SimCLR:")
-    _print_result(summary, args.json)
+    print_result(summary, args.json)
     return 0
 
 
@@ -60,14 +60,14 @@ def cmd_train(args) -> int:
     from ssl_course.train import train
 
     result = train(train_config(args), resume=args.resume)
-    _print_result(result.summary(), args.json)
+    print_result(result.summary(), args.json)
     return 0
 
 
 def cmd_eval(args) -> int:
     from ssl_course.trained import evaluate_checkpoint
 
-    _print_result(evaluate_checkpoint(args.checkpoint, data_dir=args.data_dir, device=args.device), args.json)
+    print_result(evaluate_checkpoint(args.checkpoint, data_dir=args.data_dir, device=args.device), args.json)
     return 0
 
 

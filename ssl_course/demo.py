@@ -13,19 +13,12 @@ import time
 from pathlib import Path
 
 
-from ssl_course.data import dataset_tensors
-from ssl_course.evaluation import knn_accuracy
+from ssl_course.evaluation import pixel_knn
 from ssl_course.presets import preset
 from ssl_course.train import train
 
 # SimCLR's CPU preset; the lr schedule planned for 12 epochs, about what 100 s reach on 2 cores.
 DEMO_EPOCHS = 12
-
-
-def pixel_knn(dataset: str = "shapes", k: int = 200) -> float:
-    """kNN accuracy on raw pixels (cosine similarity of flattened images)."""
-    (train_x, train_y), (test_x, test_y) = dataset_tensors(dataset)
-    return knn_accuracy(train_x.flatten(1).float(), train_y, test_x.flatten(1).float(), test_y, k=k)
 
 
 def plot_demo(history: list[dict], accuracies: dict[str, float], path: Path) -> Path:

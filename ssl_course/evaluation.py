@@ -136,3 +136,11 @@ def score_features(train_features, train_labels, test_features, test_labels, k: 
         scores["feature_auc"] = curve.mean().item()
         scores["spectrum"] = [round(c, 5) for c in curve.tolist()]
     return scores
+
+
+def pixel_knn(dataset: str = "shapes", k: int = 200) -> float:
+    """kNN accuracy on raw pixels (cosine similarity of flattened images): the floor every encoder should beat."""
+    from ssl_course.data import dataset_tensors
+
+    (train_x, train_y), (test_x, test_y) = dataset_tensors(dataset)
+    return knn_accuracy(train_x.flatten(1).float(), train_y, test_x.flatten(1).float(), test_y, k=k)

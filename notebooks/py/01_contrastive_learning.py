@@ -147,7 +147,7 @@ plt.xlabel("temperature T"); plt.ylabel("InfoNCE"); plt.legend();
 
 # %%
 from ssl_course.course import plot_accuracies, run_config
-from ssl_course.demo import pixel_knn
+from ssl_course.evaluation import pixel_knn
 from ssl_course.train import train
 
 config = run_config("simclr", full=FULL, steps=300)

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the EMA update and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: about 1.5 minutes (98 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: about 1.5 minutes (86 s measured) on a 2-core CPU with `FULL = False`.
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -108,7 +108,7 @@ runs = {
     "no EMA": dict(ema=0.0),
     "no predictor": dict(ema=0.99, predictor="none"),
 }
-results = {name: train(run_config("byol", full=FULL, steps=150, runs=3, **switches)) for name, switches in runs.items()}
+results = {name: train(run_config("byol", full=FULL, steps=100, runs=3, **switches)) for name, switches in runs.items()}
 print(summary_table(results))
 plot_monitors(results);
 
@@ -122,7 +122,7 @@ claim("without the predictor the normalised projections shrink to < 1/2 of BYOL'
 # %% [markdown]
 # With its predictor, BYOL keeps many directions alive; without it the projections lose rank
 # (BYOL's paper: removing the predictor collapses it). Without EMA, BYOL is SimSiam, the next
-# notebook, and still works: the predictor and the stop-gradient are what matter most. After 150
+# notebook, and still works: the predictor and the stop-gradient are what matter most. After 100
 # steps kNN does not yet rank the runs as longer training does (in the table the ablations are
 # even ahead): early on, learning anything about the images helps kNN, collapse or not. The
 # collapse monitor is where the difference shows this early.
