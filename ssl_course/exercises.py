@@ -49,6 +49,22 @@ def _close(answer, expected, tol: float = 1e-5) -> bool:
     return answer.shape == expected.shape and torch.allclose(answer, expected, rtol=tol, atol=tol)
 
 
+def _shadowed(name: str, learner: Callable, hint: str, what: str = "step") -> tuple[Callable, list[int]]:
+    """``learner(*args)`` -> (the learner's answer, the package's on the same inputs); the wrapped
+    function returns the learner's answer and raises at the first call where the two disagree."""
+    calls: list[int] = []
+
+    def checked(*args):
+        calls.append(len(calls) + 1)
+        answer, expected = learner(*args)
+        if not _close(answer, expected, tol=1e-4):
+            raise ExerciseError(f"{name}: inside real training, your code disagrees with the package's at {what} "
+                                f"{calls[-1]}{': ' + hint if hint else ''}")
+        return answer
+
+    return checked, calls
+
+
 def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int = 20, hint: str = "") -> list[int]:
     """Train ``method``'s CPU preset ``steps`` steps with the learner's code in ``hook`` (``train``'s hooks).
 
@@ -59,17 +75,10 @@ def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int
     from ssl_course.presets import for_steps, preset
     from ssl_course.train import train
 
-    calls: list[int] = []
-
-    def checked(*args):
-        calls.append(len(calls) + 1)
-        answer, expected = learner(*args)
-        if not _close(answer, expected, tol=1e-4):
-            raise ExerciseError(f"{name}: inside real training, your code disagrees with the package's at step {calls[-1]}"
-                                f"{': ' + hint if hint else ''}")
-        return answer
-
+    checked, calls = _shadowed(name, learner, hint)
     options = {"predictor": "directpred"} if hook == "predictor_weight" else {}
+    if hook == "effective_rank":
+        options["log_every"] = 1  # the monitor at every step
     config = for_steps(preset(method, out=None, progress=False, final_eval=False, **options), steps)
     try:
         result = train(config, **{hook: checked})
@@ -306,6 +315,24 @@ def check_mode_velocity(fn: Callable) -> bool:
     return _passed("mode_velocity")
 
 
+def check_mode_velocity_trains(fn: Callable) -> bool:
+    """``fn`` as in ``check_mode_velocity``, now driving the learning dynamics: four modes on the
+    balanced parabola are integrated (RK4) with it; at every evaluation it must give the package's
+    velocity, and the modes end where the package's do (at p*+ or collapsed to 0)."""
+    starts = np.array([0.05, 0.2, 0.5, 1.0])
+
+    def both(p, s, tau, sigma2, eta, alpha_p):
+        return _call("mode_velocity_trains", fn, p, s, tau, sigma2, eta, alpha_p), linear.mode_velocity(p, s, tau, sigma2, eta, alpha_p)
+
+    checked, calls = _shadowed("mode_velocity_trains", both, "compare with the formula above", what="evaluation")
+    _, p, _ = linear.simulate_modes(starts, starts**2, t_end=60, velocity_fn=checked)
+    low, high = linear.fixed_points(1.0, 0.5, 0.05)
+    fate = ["p*+" if abs(v - high) < 0.05 else "0" if abs(v) < 0.05 else f"{v:.2f}" for v in p[-1]]
+    print(f"mode_velocity_trains: your velocity drove {len(starts)} modes through {len(calls)} evaluations, the package's "
+          f"at each; from p = {', '.join(map(str, starts))} they end at {', '.join(fate)} (p*- = {low:.3f}). Well done!")
+    return True
+
+
 # 05 Wen & Li ------------------------------------------------------------------------------
 
 def check_offdiag_head(fn: Callable) -> bool:
@@ -317,6 +344,23 @@ def check_offdiag_head(fn: Callable) -> bool:
         "forgot the identity: E = I + off-diagonal part": A * (1 - torch.eye(3)),
     })
     return _passed("offdiag_head")
+
+
+def check_offdiag_head_trains(fn: Callable, steps: int = 300) -> bool:
+    """``fn`` as in ``check_offdiag_head``, now the head of Wen & Li's toy network while it trains
+    (``wen_li.run(head_fn=...)``): at every step it must build the package's E, and after training the
+    diagonal is still 1 while the off-diagonal entries have moved."""
+    from ssl_course.theory import wen_li
+
+    def both(A):
+        return _call("offdiag_head_trains", fn, A), predictors.identity_plus_off_diagonal(A)
+
+    checked, _ = _shadowed("offdiag_head_trains", both, "E = I + the off-diagonal part of A, diagonal frozen")
+    history = wen_li.run("offdiag", steps=steps, seed=1, record_every=steps, head_fn=checked)
+    E = history.head[-1]
+    print(f"offdiag_head_trains: your head trained with the toy for {steps} steps, the package's E at every step; "
+          f"it ends at E_12 = {E[0, 1]:+.2f}, E_21 = {E[1, 0]:+.2f}, diagonal {E[0, 0]:.0f}, {E[1, 1]:.0f}. Well done!")
+    return True
 
 
 def check_batchnorm_no_affine(fn: Callable) -> bool:
@@ -410,6 +454,18 @@ def check_effective_rank(fn: Callable) -> bool:
         "normalised the squared singular values; use s / sum(s)": torch.exp(-(p2 * p2.log()).sum()).item(),
     })
     return _passed("effective_rank")
+
+
+def check_effective_rank_trains(fn: Callable, steps: int = 20) -> bool:
+    """``fn`` as in ``check_effective_rank``, now the trainer's collapse monitor (``train(effective_rank=...)``):
+    ``steps`` steps of SimSiam's CPU preset, measured at every step, must read as the package's monitor."""
+    def both(z):
+        return _call("effective_rank_trains", fn, z), metrics.effective_rank(z)
+
+    _train_with("effective_rank_trains", "simsiam", "effective_rank", both, steps, "compare with the formula above")
+    print(f"effective_rank_trains: your effective rank watched SimSiam train for {steps} steps and read what the "
+          "package's monitor reads at every step. Well done!")
+    return True
 
 
 CHECKERS = {name[len("check_"):]: fn for name, fn in sorted(globals().items()) if name.startswith("check_")}

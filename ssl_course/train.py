@@ -156,6 +156,7 @@ class Run:
         """A learner's own pieces in place of the package's (``train``'s docstring)."""
         self.method.custom_loss = hooks.get("loss")
         self.method.custom_ema_update = hooks.get("ema_update")
+        self.rank_fn = hooks.get("effective_rank") or effective_rank
         if hooks.get("predictor_weight") is not None:
             if not hasattr(self.method.predictor, "rule"):
                 raise ValueError("predictor_weight replaces DirectPred's formula: it needs predictor='directpred'")
@@ -214,7 +215,7 @@ class Run:
         """The collapse monitor (std of normalised z, effective rank), warned about once; with a
         linear head, its eigen-alignment with F (Tian et al., Fig. 2)."""
         z, dim = output.z1.float(), self.config.proj_dim
-        row = {"std_of_normalized": std_of_normalized(z), "effective_rank": effective_rank(z)}
+        row = {"std_of_normalized": std_of_normalized(z), "effective_rank": float(self.rank_fn(z))}
         head = self.method.predictor_matrix()
         if head is not None:
             F = correlation(torch.cat([output.z1, output.z2]))
@@ -246,7 +247,8 @@ class Run:
                            scores.get("feature_auc"), baseline.get("feature_auc"), scores.get("spectrum"))
 
 
-def train(config: TrainConfig, resume: bool = False, loss=None, ema_update=None, predictor_weight=None) -> TrainResult:
+def train(config: TrainConfig, resume: bool = False, loss=None, ema_update=None, predictor_weight=None,
+          effective_rank=None) -> TrainResult:
     """Run (or resume) one training run; see the module docstring.
 
     Hooks, for the notebooks' exercises, which run a learner's code inside real training:
@@ -254,9 +256,10 @@ def train(config: TrainConfig, resume: bool = False, loss=None, ema_update=None,
     * ``loss(p1, p2, z1, z2)``: the symmetric loss, in place of the method's; it receives the online
       projections with their gradient (or the EMA target's), so the stop-gradient is up to it;
     * ``ema_update(target_params, online_params, m)``: updates the EMA target in place (BYOL);
-    * ``predictor_weight(F, eps)``: DirectPred's W_p from the running correlation F (float64).
+    * ``predictor_weight(F, eps)``: DirectPred's W_p from the running correlation F (float64);
+    * ``effective_rank(z)``: the collapse monitor's effective rank of a batch of projections.
     """
-    hooks = {"loss": loss, "ema_update": ema_update, "predictor_weight": predictor_weight}
+    hooks = {"loss": loss, "ema_update": ema_update, "predictor_weight": predictor_weight, "effective_rank": effective_rank}
     run = Run(*_restored(config, resume), hooks=hooks)
     config, context, data = run.config, run.context, run.data
     bar = tqdm(total=run.stop_at, initial=run.step, disable=not (config.progress and context.is_main), desc=config.method,

@@ -34,6 +34,17 @@ def info_nce_by_hand(z1, z2, t):
     return -(sim[torch.arange(2 * n), positives] - torch.logsumexp(sim, dim=1)).mean()
 
 
+def mode_velocity_by_hand(p, s, tau, sigma2, eta, alpha_p):
+    gap = tau - (1 + sigma2) * p
+    return alpha_p * s * gap - eta * p, 2 * p * s * gap - 2 * eta * s
+
+
+def rank_entropy(z):
+    s = torch.linalg.svdvals(z)
+    p = s / s.sum()
+    return -(p * p.log()).sum().item()  # the entropy, not its exponential
+
+
 def not_implemented(*args):
     raise NotImplementedError()
 
@@ -78,6 +89,12 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
     "simsiam_loss_trains": (simsiam_by_hand, [(simsiam_without_stop_gradient, "collapsed the projections")]),
     "info_nce_trains": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "at step 1: compare")]),
     "ema_update_trains": (ema_reference, [(ema_swapped, "at step 1: the target")]),
+    "mode_velocity_trains": (mode_velocity_by_hand,
+                             [(lambda p, s, t, s2, e, a: (mode_velocity_by_hand(p, s, t, s2, e, a)[0],
+                                                          2 * p * s * (t - (1 + s2) * p) - e * s), "at evaluation 1:")]),
+    "offdiag_head_trains": (lambda A: torch.eye(len(A)) + A * (1 - torch.eye(len(A))),
+                            [(lambda A: torch.eye(len(A)) + A, "disagrees with the package's at step 2:")]),
+    "effective_rank_trains": (metrics.effective_rank, [(rank_entropy, "at step 1:")]),
     "directpred_weight_trains": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "at step 1: W_p")]),
     "effective_rank": (metrics.effective_rank, [(lambda z: math.log(metrics.effective_rank(z)), "exponential")]),
 }
@@ -87,7 +104,7 @@ def test_every_checker_has_cases():
     assert set(CASES) == set(ex.CHECKERS)
 
 
-TRAINING = {"simsiam_loss_trains", "info_nce_trains", "ema_update_trains", "directpred_weight_trains"}  # checkers that run real training: seconds each
+TRAINING = {"simsiam_loss_trains", "info_nce_trains", "ema_update_trains", "directpred_weight_trains", "effective_rank_trains"}  # checkers that run real training: seconds each
 NAMES = [pytest.param(name, marks=pytest.mark.slow) if name in TRAINING else name for name in sorted(CASES)]
 
 

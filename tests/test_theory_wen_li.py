@@ -101,3 +101,16 @@ def test_seeds_side_by_side_train_as_one_at_a_time():
     assert not np.allclose(together[0].alignment, together[1].alignment)  # each seed its own network and data
     runs = seed_runs([3, 4], heads=("offdiag",), steps=60, record_every=20)
     assert seed_table([3, 4], runs=runs) == {"offdiag": [outcome(h, s) for s, h in zip([3, 4], together)]}
+
+
+def test_heads_side_by_side_train_as_apart():
+    from ssl_course.theory.wen_li import run_seeds, seed_runs
+
+    runs = seed_runs([2, 5], heads=("offdiag", "none"), steps=60, record_every=20)
+    for head in ("offdiag", "none"):
+        apart = run_seeds(head, steps=60, seeds=[2, 5], record_every=20)
+        for together, alone in zip(runs[head], apart):
+            np.testing.assert_allclose(together.alignment, alone.alignment, atol=1e-6)
+            np.testing.assert_allclose(together.head, alone.head, atol=1e-6)
+            assert together.head_kind == head
+    assert np.allclose(runs["none"][0].head, np.eye(2))

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under half a minute (19 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (24 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -63,6 +63,16 @@ def mode_velocity(p, s, tau=1.0, sigma2=0.5, eta=0.05, alpha_p=1.0):
 from ssl_course.exercises import check_mode_velocity
 
 check_mode_velocity(mode_velocity)
+
+# %% [markdown]
+# Your velocity now drives the learning dynamics: four modes that start on the balanced parabola
+# s = p² are integrated with it (`simulate_modes(..., velocity_fn=mode_velocity)`). At every
+# evaluation the checker compares it with the package's velocity, then says where the modes end.
+
+# %% nbgrader={"grade": true, "grade_id": "check_mode_velocity_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course.exercises import check_mode_velocity_trains
+
+check_mode_velocity_trains(mode_velocity)
 
 # %% [markdown]
 # On the balanced parabola s = p² (α_p = 1) the flow is ṗ = p²[τ − (1+σ²)p] − ηp. Its non-zero

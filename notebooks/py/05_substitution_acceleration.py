@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity.
 #
-# **Time**: about 2 minutes (129 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under 2 minutes (106 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -52,6 +52,15 @@ from ssl_course.exercises import check_offdiag_head
 check_offdiag_head(offdiag_head)
 
 # %% [markdown]
+# Your head now trains inside the toy network below (`run(..., head_fn=offdiag_head)`) for 300
+# steps; at every step the checker compares your E with the package's.
+
+# %% nbgrader={"grade": true, "grade_id": "check_offdiag_head_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course.exercises import check_offdiag_head_trains
+
+check_offdiag_head_trains(offdiag_head)
+
+# %% [markdown]
 # **Exercise 2**: BatchNorm without affine parameters: each neuron's output (a column of the
 # (batch, neurons) matrix) is centred and divided by its std over the batch.
 
@@ -70,10 +79,10 @@ check_batchnorm_no_affine(batchnorm_no_affine)
 # %% [markdown]
 # ## Eight seeds, with and without the trainable head
 # `run` trains the toy with SGD and records each neuron's alignment with v₁ and v₂ and the head.
-# `seed_runs` trains every head on every seed (the eight seeds side by side), and `seed_table`
-# says what each run ended with. `identity_fixed` and `none` train the very same function: E = I
-# maps f(x) to f(x) and has no parameter to learn, so we run `none` for both. About a minute
-# for the 16 runs on a 2-core CPU.
+# `seed_runs` trains every head on every seed (all 16 networks side by side, the two networks of
+# a seed on the same batches), and `seed_table` says what each run ended with. `identity_fixed`
+# and `none` train the very same function: E = I maps f(x) to f(x) and has no parameter to learn,
+# so we run `none` for both. About a minute and a half for the 16 runs on a 2-core CPU.
 
 # %%
 from ssl_course.theory.wen_li import format_seed_table, plot_seed_view, seed_runs, seed_table

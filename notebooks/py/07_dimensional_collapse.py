@@ -5,7 +5,7 @@
 #
 # **Learning goals**: compute Li, Efros & Pathak's collapse measure; see how data size changes it; check whether it forecasts linear-probe accuracy without labels; compare continual, multi-epoch and hybrid training.
 #
-# **Time**: about a minute (56 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: about a minute (55 s measured) on a 2-core CPU with `FULL = False`.
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -71,6 +71,16 @@ def effective_rank(z):
 from ssl_course.exercises import check_effective_rank
 
 check_effective_rank(effective_rank)
+
+# %% [markdown]
+# Your effective rank now serves as the trainer's collapse monitor (`train(config,
+# effective_rank=effective_rank)`) while SimSiam trains for 20 steps, measured at every step and
+# compared with the package's monitor.
+
+# %% nbgrader={"grade": true, "grade_id": "check_effective_rank_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course.exercises import check_effective_rank_trains
+
+check_effective_rank_trains(effective_rank)
 
 # %% [markdown]
 # ## More data, more collapse?

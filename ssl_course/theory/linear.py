@@ -76,8 +76,11 @@ def _rk4(f, y, dt):
 
 
 def simulate_modes(p0, s0, t_end: float = 50.0, dt: float = 0.01, tau: float = 1.0, sigma2: float = 0.5,
-                   eta: float = 0.05, alpha_p: float = 1.0, record_every: int = 10):
-    """Integrate many independent modes (RK4). Returns times (T,), p (T, M), s (T, M)."""
+                   eta: float = 0.05, alpha_p: float = 1.0, record_every: int = 10, velocity_fn=None):
+    """Integrate many independent modes (RK4). Returns times (T,), p (T, M), s (T, M).
+
+    ``velocity_fn``: a learner's ``mode_velocity`` (same arguments) in place of the package's.
+    """
     y = [np.atleast_1d(np.asarray(p0, dtype=float)).copy(), np.atleast_1d(np.asarray(s0, dtype=float)).copy()]
     if y[0].shape != y[1].shape:
         raise ValueError(f"p0 and s0 must have the same shape, got {y[0].shape} and {y[1].shape}")
@@ -85,7 +88,8 @@ def simulate_modes(p0, s0, t_end: float = 50.0, dt: float = 0.01, tau: float = 1
         raise ValueError("s0 (eigenvalues of a correlation matrix) must be >= 0")
     steps = int(round(t_end / dt))
     times, ps, ss = [0.0], [y[0].copy()], [y[1].copy()]
-    velocity = lambda v: list(mode_velocity(v[0], v[1], tau, sigma2, eta, alpha_p))  # noqa: E731
+    rule = velocity_fn or mode_velocity
+    velocity = lambda v: [np.asarray(x, dtype=float) for x in rule(v[0], v[1], tau, sigma2, eta, alpha_p)]  # noqa: E731
     for k in range(1, steps + 1):
         y = _rk4(velocity, y, dt)
         if k % record_every == 0 or k == steps:

@@ -105,28 +105,43 @@ def network(w: torch.Tensor, x: torch.Tensor, activation: str) -> torch.Tensor:
 
 
 def run(head: str = "offdiag", steps: int = 6000, seed: int = 0, config: WenLiConfig | None = None,
-        record_every: int = 1) -> History:
-    """Train the toy network with SGD; record feature alignments, the head and the loss."""
-    return run_seeds(head, steps, [seed], config, record_every)[0]
+        record_every: int = 1, head_fn=None) -> History:
+    """Train the toy network with SGD; record feature alignments, the head and the loss.
+
+    ``head_fn(A)``: a learner's E = I + off-diagonal part of A, in place of ``identity_plus_off_diagonal``.
+    """
+    return run_seeds(head, steps, [seed], config, record_every, head_fn)[0]
 
 
-def run_seeds(head: str = "offdiag", steps: int = 6000, seeds=(0,), config: WenLiConfig | None = None,
-              record_every: int = 1) -> list[History]:
+def run_seeds(head="offdiag", steps: int = 6000, seeds=(0,), config: WenLiConfig | None = None,
+              record_every: int = 1, head_fn=None) -> list[History]:
     """``run`` for several seeds at once: one independent network per seed, each drawing its
     initialisation and its batches from its own seeded generator, trained side by side (one
-    batched forward and backward per step) -- several times faster than one run after another."""
+    batched forward and backward per step), faster than one run after another.
+
+    ``head``: one kind for every seed, or a list with one kind per seed (several heads side by side).
+    """
     config = config or WenLiConfig()
-    if head not in HEADS:
-        raise ValueError(f"unknown head {head!r}; valid: {', '.join(HEADS)}")
+    kinds = [head] * len(seeds) if isinstance(head, str) else list(head)
+    if len(kinds) != len(seeds):
+        raise ValueError(f"one head kind per seed: {len(kinds)} kinds for {len(seeds)} seeds")
+    for kind in kinds:
+        if kind not in HEADS:
+            raise ValueError(f"unknown head {kind!r}; valid: {', '.join(HEADS)}")
     if config.activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {config.activation!r}; valid: {', '.join(ACTIVATIONS)}")
     if not 0 < config.alpha[1] <= config.alpha[0]:
         raise ValueError(f"need 0 < alpha_2 <= alpha_1 (v_1 is the strong feature), got {config.alpha}")
-    generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
+    # one generator per distinct seed: networks with the same seed (different heads) share their
+    # initialisation and their batches, which are drawn once
+    distinct = list(dict.fromkeys(int(seed) for seed in seeds))
+    generators = [torch.Generator().manual_seed(seed) for seed in distinct]
+    index = torch.tensor([distinct.index(int(seed)) for seed in seeds])
     m = config.neurons
-    w = torch.stack([torch.randn(m, config.dim, generator=g) for g in generators])  # (S, m, d)
+    w = torch.stack([torch.randn(m, config.dim, generator=g) for g in generators])[index]  # (S, m, d)
     w = (w / w.norm(dim=-1, keepdim=True)).requires_grad_()
-    off_diagonal = torch.zeros(len(seeds), m, m, requires_grad=head == "offdiag")
+    trainable = torch.tensor([kind == "offdiag" for kind in kinds], dtype=torch.float32)[:, None, None]
+    off_diagonal = torch.zeros(len(seeds), m, m, requires_grad=bool(trainable.any()))
     v = features(config)
     rows = {"steps": [], "alignment": [], "head": [], "loss": []}
 
@@ -138,9 +153,9 @@ def run_seeds(head: str = "offdiag", steps: int = 6000, seeds=(0,), config: WenL
             rows["loss"].append(loss.detach().numpy().copy())
 
     for step in range(steps + 1):
-        view1, view2 = (torch.stack(views) for views in zip(*(sample_views(config, g) for g in generators)))
+        view1, view2 = (torch.stack(views)[index] for views in zip(*(sample_views(config, g) for g in generators)))
         f1, f2 = network(w, view1, config.activation), network(w, view2, config.activation)
-        E = identity_plus_off_diagonal(off_diagonal)  # (S, m, m)
+        E = identity_plus_off_diagonal(off_diagonal) if head_fn is None else torch.stack([head_fn(a) for a in off_diagonal])
         # 2 - 2 cos(E f(view1), stopgrad f(view2)), symmetrised: byol_loss per seed
         loss = torch.stack([(byol_loss(f1[s] @ E[s].T, f2[s].detach()) + byol_loss(f2[s] @ E[s].T, f1[s].detach())) / 2
                             for s in range(len(seeds))])
@@ -148,17 +163,17 @@ def run_seeds(head: str = "offdiag", steps: int = 6000, seeds=(0,), config: WenL
             record(step, loss)
         if step == steps:
             break
-        params = [w] + ([off_diagonal] if head == "offdiag" else [])
+        params = [w] + ([off_diagonal] if off_diagonal.requires_grad else [])
         grads = torch.autograd.grad(loss.sum(), params)  # seeds share no parameter: each gets its own gradient
         with torch.no_grad():
             w -= config.lr * (grads[0] + config.weight_decay * w)
             # BatchNorm makes the network blind to |w_i|: keep each w_i on the unit sphere so that
             # lr is the angular learning rate, comparable with the head's
             w /= w.norm(dim=-1, keepdim=True)
-            if head == "offdiag":
-                off_diagonal -= config.lr_head * grads[1]
+            if off_diagonal.requires_grad:  # E = I + A stays I where the head is fixed (A stays 0)
+                off_diagonal -= config.lr_head * grads[1] * trainable
     alignment, heads, losses = (np.stack(rows[k], axis=1) for k in ("alignment", "head", "loss"))
-    return [History(np.array(rows["steps"]), alignment[s], heads[s], losses[s], config, head) for s in range(len(seeds))]
+    return [History(np.array(rows["steps"]), alignment[s], heads[s], losses[s], config, kinds[s]) for s in range(len(seeds))]
 
 
 @dataclass
@@ -228,8 +243,10 @@ def outcome(history: History, seed: int, threshold: float = 0.6) -> SeedOutcome:
 
 def seed_runs(seeds, heads=HEADS, steps: int = 4000, config: WenLiConfig | None = None,
               record_every: int = 10) -> dict[str, list[History]]:
-    """Every head on every seed (the seeds side by side, ``run_seeds``): per head, one ``History`` per seed."""
-    return {head: run_seeds(head, steps, list(seeds), config, record_every) for head in heads}
+    """Every head on every seed, all side by side in one ``run_seeds``: per head, one ``History`` per seed."""
+    seeds, heads = list(seeds), list(heads)
+    histories = run_seeds([head for head in heads for _ in seeds], steps, seeds * len(heads), config, record_every)
+    return {head: histories[k * len(seeds) : (k + 1) * len(seeds)] for k, head in enumerate(heads)}
 
 
 def seed_table(seeds, heads=HEADS, steps: int = 4000, config: WenLiConfig | None = None,
