@@ -65,20 +65,19 @@ def _shadowed(name: str, learner: Callable, hint: str, what: str = "step") -> tu
     return checked, calls
 
 
-def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int = 20, hint: str = "") -> list[int]:
-    """Train ``method``'s CPU preset ``steps`` steps with the learner's code in ``hook`` (``train``'s hooks).
+def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int = 20, hint: str = "",
+                **options) -> None:
+    """Train ``method``'s CPU preset (with ``options``) ``steps`` steps with the learner's code in ``hook``
+    (``train``'s hooks).
 
     ``learner(*args)`` returns (the learner's answer to use, the package's answer on the same inputs);
     each call is compared, so one wrong step is named even though training chaos would hide it in
-    the loss curve. Returns the steps' numbers; raises at the first one that disagrees.
+    the loss curve; raises at the first one that disagrees.
     """
     from ssl_course.presets import for_steps, preset
     from ssl_course.train import train
 
-    checked, calls = _shadowed(name, learner, hint)
-    options = {"predictor": "directpred"} if hook == "predictor_weight" else {}
-    if hook == "effective_rank":
-        options["log_every"] = 1  # the monitor at every step
+    checked, _ = _shadowed(name, learner, hint)
     config = for_steps(preset(method, out=None, progress=False, final_eval=False, **options), steps)
     try:
         result = train(config, **{hook: checked})
@@ -86,7 +85,6 @@ def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int
         raise ExerciseError(f"{name}: not implemented yet: replace `raise NotImplementedError()` with your code") from None
     if not math.isfinite(result.loss):
         raise ExerciseError(f"{name}: training with your code ended with loss {result.loss}")
-    return calls
 
 
 def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> None:
@@ -421,7 +419,7 @@ def check_directpred_weight_trains(fn: Callable, steps: int = 20) -> bool:
         return fn(F_.clone(), eps), predictors.directpred_weight(F_, eps)
 
     _train_with("directpred_weight_trains", "simsiam", "predictor_weight", both, steps,
-                "W_p = U diag(sqrt(s / s_max) + eps) U^T")
+                "W_p = U diag(sqrt(s / s_max) + eps) U^T", predictor="directpred")
     print(f"directpred_weight_trains: your DirectPred weight set SimSiam's predictor for {steps} steps, the package's "
           "W_p at every step. Well done!")
     return True
@@ -462,7 +460,8 @@ def check_effective_rank_trains(fn: Callable, steps: int = 20) -> bool:
     def both(z):
         return _call("effective_rank_trains", fn, z), metrics.effective_rank(z)
 
-    _train_with("effective_rank_trains", "simsiam", "effective_rank", both, steps, "compare with the formula above")
+    _train_with("effective_rank_trains", "simsiam", "effective_rank", both, steps, "compare with the formula above",
+                log_every=1)  # the monitor at every step
     print(f"effective_rank_trains: your effective rank watched SimSiam train for {steps} steps and read what the "
           "package's monitor reads at every step. Well done!")
     return True
