@@ -28,6 +28,8 @@ import torch
 from torch import nn
 from torchvision.transforms import v2
 
+from ssl_course.models import Normalize
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -96,28 +98,6 @@ def eval_transform(size: int, mean, std) -> v2.Compose:
         v2.ToDtype(torch.float32, scale=True),
         v2.Normalize(list(mean), list(std)),
     ])
-
-
-def check_images(images: torch.Tensor, size: int | None = None) -> None:
-    """Raise a clear ValueError unless ``images`` is a (B, 3, H, W) batch (of ``size`` px, if given)."""
-    if images.ndim != 4 or images.shape[1] != 3:
-        raise ValueError(f"expected a batch of RGB images shaped (B, 3, H, W), got {tuple(images.shape)}")
-    if size is not None and tuple(images.shape[-2:]) != (size, size):
-        raise ValueError(f"expected {size}x{size} images, got {images.shape[-2]}x{images.shape[-1]}")
-
-
-class Normalize(nn.Module):
-    """uint8 or [0, 1] float batch -> normalised float batch."""
-
-    def __init__(self, mean, std):
-        super().__init__()
-        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        check_images(images)
-        x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
-        return (x - self.mean.to(x.device)) / self.std.to(x.device)
 
 
 class BatchTwoViewAugment(nn.Module):

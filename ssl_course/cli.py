@@ -95,12 +95,16 @@ def _add_train_command(sub) -> None:
     option("--max-steps", int, "stop after this many steps (schedule unchanged)")
     option("--batch-size", int, "batch size")
     option("--lr", float, "base lr for a batch of 256, scaled linearly")
+    option("--momentum", float, "SGD/LARS momentum")
     option("--weight-decay", float, "weight decay")
     option("--warmup-epochs", float, "linear lr warm-up")
     tr.add_argument("--optimizer", default=None, choices=["sgd", "lars"], help="default: the preset's")
     tr.add_argument("--no-stop-grad", dest="stop_gradient", action="store_const", const=False, default=None,
                     help="let gradients flow into the target branch")
     tr.add_argument("--predictor", default=None, choices=list(PREDICTORS), help="default: the method's own")
+    option("--proj-hidden-dim", int, "projector hidden width")
+    option("--proj-dim", int, "projection (and predictor) dimension")
+    option("--pred-hidden-dim", int, "mlp predictor bottleneck")
     option("--predictor-lr-multiplier", float, "the predictor's lr relative to the encoder's")
     option("--predictor-weight-decay", float, "the predictor's weight decay")
     option("--dp-rho", float, "DirectPred/DirectCopy: correlation running average")
@@ -119,10 +123,16 @@ def _add_train_command(sub) -> None:
     tr.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
     option("--checkpoint-every", int, "steps between checkpoints")
     option("--eval-every", int, "kNN every N steps on a subset (0: at the end only)")
+    option("--eval-subset", int, "images of each split used by --eval-every's kNN")
+    option("--knn-k", int, "neighbours of the kNN evaluation")
+    option("--log-every", int, "steps between collapse-monitor measurements")
+    tr.add_argument("--no-final-eval", dest="final_eval", action="store_const", const=False, default=None,
+                    help="skip the kNN and linear probe at the end")
     option("--num-workers", int, "DataLoader workers (ImageFolder only)")
     tr.add_argument("--gpu-aug", action=argparse.BooleanOptionalAction, default=None,
                     help="keep the images on the GPU and make the views there (default: on the training device)")
     tr.add_argument("--compile", action="store_true", default=None, help="torch.compile the training step")
+    tr.add_argument("--dist-backend", default=None, choices=["nccl", "gloo"], help="under torchrun (default: nccl on CUDA, gloo on CPU)")
     tr.add_argument("--sync-bn", action="store_true", default=None, help="under torchrun: SyncBatchNorm across ranks")
     tr.add_argument("--strict-images", action="store_true", default=None,
                     help="ImageFolder: stop at the first undecodable image instead of skipping it")

@@ -14,8 +14,13 @@ RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(MethodConfig):
     """Everything that defines a run; JSON-serialisable (``asdict``).
+
+    The method's switches and sizes (``predictor``, ``ema``, ``proj_dim``, ...) are inherited from
+    ``MethodConfig``, where their defaults live; the fields below are the run's. One flat set of
+    keywords, ``TrainConfig(method="byol", ema=0.99)``, and the flat JSON of every saved run
+    stay valid.
 
     The defaults are SimSiam's CPU preset; ``ssl_course.presets.preset(method)`` gives any
     method's recipe (CPU or FULL), and a test keeps the two equal.
@@ -38,19 +43,6 @@ class TrainConfig:
     warmup_epochs: float = 0.0
     chunks: int = 1  # > 1: continual learning over consecutive chunks of the training set (see epoch_order)
     chunk_epochs: int = 1  # epochs on each chunk before the next one
-    # method switches (None: the method's default)
-    stop_gradient: bool | None = None
-    predictor: str | None = None
-    predictor_lr_multiplier: float = 1.0
-    predictor_weight_decay: float | None = None
-    ema: float | None = None
-    proj_hidden_dim: int = 512
-    proj_dim: int = 128
-    pred_hidden_dim: int | None = None
-    temperature: float = 0.1  # SimCLR
-    dp_rho: float = 0.3  # DirectPred/DirectCopy: running-average weight of the correlation
-    dp_eps: float = 0.1  # DirectPred/DirectCopy: added to every eigenvalue / the diagonal
-    dp_freq: int = 1  # DirectPred/DirectCopy: recompute the weight every N steps
     # bookkeeping
     seed: int = 0
     device: str = "auto"
@@ -72,16 +64,6 @@ class TrainConfig:
     sync_bn: bool = False  # under torchrun: SyncBatchNorm across ranks
     dist_backend: str | None = None  # under torchrun: "nccl" / "gloo"; None: nccl on CUDA, gloo on CPU
 
-    def method_config(self) -> MethodConfig:
-        return MethodConfig(
-            stop_gradient=self.stop_gradient, predictor=self.predictor,
-            predictor_lr_multiplier=self.predictor_lr_multiplier, predictor_weight_decay=self.predictor_weight_decay,
-            ema=self.ema, proj_hidden_dim=self.proj_hidden_dim, proj_dim=self.proj_dim,
-            pred_hidden_dim=self.pred_hidden_dim, temperature=self.temperature,
-            predictor_options=dict(rho=self.dp_rho, eps=self.dp_eps, freq=self.dp_freq)
-            if self.predictor in ("directpred", "directcopy") else {},
-        )
-
     def validate(self) -> None:
         dataset_spec(self.dataset)  # raises with the valid names
         if self.method not in METHODS:
@@ -91,11 +73,15 @@ class TrainConfig:
                 f"batch size must be >= 2 (got {self.batch_size}): BatchNorm needs more than one sample "
                 "and the losses compare pairs within a batch"
             )
-        for name in ("epochs", "log_every", "chunks", "chunk_epochs"):
+        for name in ("epochs", "log_every", "chunks", "chunk_epochs", "proj_dim", "proj_hidden_dim", "knn_k", "eval_subset"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be >= 0 (0: only at the end), got {self.checkpoint_every}")
+        if self.pred_hidden_dim is not None and self.pred_hidden_dim < 1:
+            raise ValueError(f"pred_hidden_dim must be >= 1 (or None: the default), got {self.pred_hidden_dim}")
+        if not 0.0 <= self.momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.optimizer not in OPTIMIZERS:

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ssl_course import losses, metrics, predictors
-from ssl_course.methods.base import ema_momentum, ema_update
+from ssl_course.methods.byol import ema_momentum, ema_update
 from ssl_course.theory import linear
 
 

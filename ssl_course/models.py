@@ -6,6 +6,7 @@
   32 px image would shrink to 1x1 before the last stage.
 * ``convnet``: a small 4-layer ConvNet, fast enough to train on a laptop CPU.
 * ``projection_mlp``: the projector (Linear-BN-ReLU blocks; BN configurable).
+* ``Normalize`` / ``check_images``: the input side every backbone and augmentation shares.
 
 The prediction heads live in ``ssl_course.predictors``.
 
@@ -21,10 +22,30 @@ import torch
 from torch import nn
 from torchvision import models as tvm
 
-from ssl_course.augment import Normalize, check_images
-
 BACKBONES = ("convnet", "resnet18", "resnet50")
 CIFAR_STEM_MAX_SIZE = 64
+
+
+def check_images(images: torch.Tensor, size: int | None = None) -> None:
+    """Raise a clear ValueError unless ``images`` is a (B, 3, H, W) batch (of ``size`` px, if given)."""
+    if images.ndim != 4 or images.shape[1] != 3:
+        raise ValueError(f"expected a batch of RGB images shaped (B, 3, H, W), got {tuple(images.shape)}")
+    if size is not None and tuple(images.shape[-2:]) != (size, size):
+        raise ValueError(f"expected {size}x{size} images, got {images.shape[-2]}x{images.shape[-1]}")
+
+
+class Normalize(nn.Module):
+    """uint8 or [0, 1] float batch -> normalised float batch."""
+
+    def __init__(self, mean, std):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        check_images(images)
+        x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+        return (x - self.mean.to(x.device)) / self.std.to(x.device)
 
 
 class Backbone(nn.Module):

@@ -155,11 +155,14 @@ class Run:
     def _install(self, hooks: dict) -> None:
         """A learner's own pieces in place of the package's (``train``'s docstring)."""
         self.method.custom_loss = hooks.get("loss")
-        self.method.custom_ema_update = hooks.get("ema_update")
+        if hooks.get("ema_update") is not None:
+            if getattr(self.method, "target", None) is None:
+                raise ValueError("ema_update updates BYOL's target network: it needs method='byol' with ema > 0")
+            self.method.custom_ema_update = hooks["ema_update"]
         self.rank_fn = hooks.get("effective_rank") or effective_rank
         if hooks.get("predictor_weight") is not None:
             if not hasattr(self.method.predictor, "rule"):
-                raise ValueError("predictor_weight replaces DirectPred's formula: it needs predictor='directpred'")
+                raise ValueError("predictor_weight replaces the direct predictor's formula: it needs predictor='directpred' or 'directcopy'")
             self.method.predictor.rule = hooks["predictor_weight"]
 
     def _note_cpu(self) -> None:

@@ -67,6 +67,29 @@ def test_byol_target_is_an_ema_with_the_cosine_schedule():
     assert all(not p.requires_grad for p in method.target.parameters())
 
 
+def test_byol_compares_predictions_with_the_ema_targets_and_without_ema_with_detached_z():
+    method = make("byol", ema=0.99)
+    v1, v2 = views()
+    with torch.no_grad():
+        t1, t2 = method.target(v1), method.target(v2)
+        for p in method.projector.parameters():  # online and target now differ
+            p.add_(0.1)
+    z1, z2 = method.online(v1), method.online(v2)
+    got = method.targets(v1, v2, z1, z2, stop_gradient=True)
+    torch.testing.assert_close(got[0], t1)
+    torch.testing.assert_close(got[1], t2)
+    plain = make("byol", ema=0.0)
+    z1 = plain.online(v1)
+    detached, _ = plain.targets(v1, v2, z1, z1, stop_gradient=True)
+    assert plain.target is None and not detached.requires_grad and torch.equal(detached, z1)
+
+
+@pytest.mark.parametrize("method", ["simsiam", "simclr"])
+def test_only_byol_has_an_ema_target(method):
+    with pytest.raises(ValueError, match=f"{method} has no EMA target network"):
+        make(method, ema=0.99, stop_gradient=True)
+
+
 def test_parameter_groups_split_encoder_and_predictor():
     method = make("simsiam", predictor="linear", predictor_lr_multiplier=10.0, predictor_weight_decay=0.0)
     encoder, predictor = method.parameter_groups(weight_decay=5e-4)

@@ -23,6 +23,13 @@ def test_cli_defaults_are_the_preset(method):
     assert cli_config("--method", method, "--full") == preset(method, full=True)
 
 
+def test_every_config_field_has_a_flag():
+    parser = build_parser()
+    train_parser = next(a for a in parser._actions if a.dest == "command").choices["train"]
+    flags = {action.dest for action in train_parser._actions}
+    assert [f.name for f in dataclasses.fields(TrainConfig) if f.name not in flags] == []
+
+
 def test_cli_flag_changes_only_its_field():
     config = cli_config("--method", "byol", "--lr", "0.5", "--no-stop-grad", "--no-progress", "--width", "8")
     assert config == dataclasses.replace(preset("byol"), lr=0.5, stop_gradient=False, progress=False, width=8)
@@ -102,3 +109,18 @@ def test_collapse_full_sweep_fits_the_hour():
     from ssl_course.theory.collapse import GPU
 
     assert 3 * GPU["steps"] * 512 / T4_IMAGES_PER_SECOND / 60 <= 60
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(proj_dim=0), "proj_dim must be >= 1, got 0"),
+    (dict(pred_hidden_dim=0), "pred_hidden_dim must be >= 1"),
+    (dict(momentum=1.5), r"momentum must be in \[0, 1\), got 1.5"),
+    (dict(knn_k=0), "knn_k must be >= 1"),
+    (dict(checkpoint_every=-1), "checkpoint_every must be >= 0"),
+    (dict(optimizer="adam"), "unknown optimizer 'adam'; valid: sgd, lars"),
+    (dict(batch_size=1), "batch size must be >= 2"),
+])
+def test_a_bad_field_is_named_in_one_line(change, message):
+    with pytest.raises(ValueError, match=message) as error:
+        dataclasses.replace(preset("simsiam"), **change).validate()
+    assert "\n" not in str(error.value)

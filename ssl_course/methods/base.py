@@ -1,47 +1,32 @@
 """The one small base every method shares: a Siamese network with switches.
 
     view1, view2 --backbone--projector--> z1, z2 --predictor--> p1, p2
-    target t_i: the other branch's projection, from the EMA target network if
-    there is one, otherwise the online z_i; ``detach``-ed when stop_gradient is on.
+    t1, t2 = targets(view1, view2, z1, z2)         (what each prediction must match)
     loss = 1/2 [ L(p1, t2) + L(p2, t1) ]            (symmetric over view orders)
 
-SimCLR, BYOL and SimSiam differ only in the loss L, their projector and the default
-switches (``SimCLR``: no predictor, no stop-gradient; ``BYOL``: MLP predictor, EMA
-target; ``SimSiam``: MLP predictor, stop-gradient, no EMA).
-
-The EMA target (BYOL, Grill et al. 2020) follows ξ <- m ξ + (1 - m) θ after each
-optimiser step, with m rising from ``ema`` to 1 on a cosine schedule:
-m_k = 1 - (1 - m_0) (cos(π k / K) + 1) / 2.
+SimCLR, BYOL and SimSiam differ in the loss L, their projector, the default
+switches and ``targets``. Here ``targets`` is the other view's online projection,
+through the stop-gradient when it is on (SimSiam's default, Chen & He 2021; off for
+SimCLR); ``BYOL`` overrides it with its EMA target network (``methods/byol.py``).
 """
 from __future__ import annotations
 
-import copy
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Callable
 
 import torch
 from torch import nn
 
 from ssl_course.models import Backbone, projection_mlp
-from ssl_course.predictors import PREDICTORS, build_predictor
-
-
-def ema_momentum(step: int, total_steps: int, base: float) -> float:
-    """BYOL's momentum at ``step``: m = 1 - (1 - base) (cos(pi step / total) + 1) / 2, from base up to 1."""
-    return 1 - (1 - base) * (math.cos(math.pi * step / max(total_steps, 1)) + 1) / 2
-
-
-@torch.no_grad()
-def ema_update(target: list[torch.Tensor], online: list[torch.Tensor], m: float) -> None:
-    """In place, for each pair: t <- m t + (1 - m) o (the online tensors are left as they are)."""
-    torch._foreach_mul_(target, m)
-    torch._foreach_add_(target, online, alpha=1 - m)
+from ssl_course.predictors import PREDICTORS, DirectPredictor, build_predictor
 
 
 @dataclass
 class MethodConfig:
-    """Switches of a method; ``None`` means "the method's default"."""
+    """A method's switches and sizes; ``None`` means "the method's default".
+
+    ``TrainConfig`` extends this class with the run's settings, so these defaults live here only.
+    """
 
     stop_gradient: bool | None = None
     predictor: str | None = None
@@ -51,8 +36,20 @@ class MethodConfig:
     proj_hidden_dim: int = 512
     proj_dim: int = 128
     pred_hidden_dim: int | None = None
-    temperature: float = 0.5  # SimCLR only
-    predictor_options: dict = field(default_factory=dict)  # DirectPred/DirectCopy: rho, eps, freq
+    temperature: float = 0.1  # SimCLR only
+    dp_rho: float = 0.3  # DirectPred/DirectCopy: running-average weight of the correlation
+    dp_eps: float = 0.1  # DirectPred/DirectCopy: added to every eigenvalue / the diagonal
+    dp_freq: int = 1  # DirectPred/DirectCopy: recompute the weight every N steps
+
+    def method_config(self) -> MethodConfig:
+        """Just the method's fields (of a ``TrainConfig``, say), as a fresh ``MethodConfig``."""
+        return MethodConfig(**{f.name: getattr(self, f.name) for f in fields(MethodConfig)})
+
+    def predictor_options(self) -> dict:
+        """Keyword arguments of the head: DirectPred/DirectCopy's rho, eps and freq; none for the others."""
+        if self.predictor in DirectPredictor.MODES:
+            return dict(rho=self.dp_rho, eps=self.dp_eps, freq=self.dp_freq)
+        return {}
 
 
 @dataclass
@@ -71,12 +68,11 @@ class SiameseMethod(nn.Module):
     # a learner's whole loss(p1, p2, z1, z2), set by ``train(config, loss=...)``: it gets the online
     # projections with their gradient (or the EMA target's), so the stop-gradient is its job
     custom_loss: Callable | None = None
-    # a learner's EMA update ``fn(target_params, online_params, m)`` in place of ``ema_update``
-    custom_ema_update: Callable | None = None
+    has_target_network = False  # BYOL: an EMA copy of backbone + projector gives the targets
 
     def __init__(self, backbone: Backbone, config: MethodConfig | None = None):
         super().__init__()
-        config = copy.deepcopy(config) if config is not None else MethodConfig()
+        config = config.method_config() if config is not None else MethodConfig()
         for key in ("stop_gradient", "predictor", "ema"):
             if getattr(config, key) is None:
                 setattr(config, key, getattr(self.defaults, key))
@@ -84,16 +80,14 @@ class SiameseMethod(nn.Module):
             raise ValueError(f"unknown predictor {config.predictor!r}; valid: {', '.join(PREDICTORS)}")
         if not 0.0 <= config.ema < 1.0:
             raise ValueError(f"ema momentum must be in [0, 1), got {config.ema}")
+        if config.ema > 0 and not self.has_target_network:
+            raise ValueError(f"{self.name} has no EMA target network (ema must be 0); BYOL is the method with one")
         if config.ema > 0 and not config.stop_gradient:
             raise ValueError("without stop-gradient the online network is its own target: switch the EMA off (ema=0)")
         self.config = config
         self.backbone = backbone
         self.projector = self.build_projector(backbone.feature_dim, config)
-        self.predictor = build_predictor(config.predictor, config.proj_dim, config.pred_hidden_dim, **config.predictor_options)
-        self.target: nn.Module | None = None
-        if config.ema > 0:
-            self.target = copy.deepcopy(nn.Sequential(self.backbone, self.projector))
-            self.target.requires_grad_(False)
+        self.predictor = build_predictor(config.predictor, config.proj_dim, config.pred_hidden_dim, **config.predictor_options())
 
     def build_projector(self, in_dim: int, config: MethodConfig) -> nn.Module:
         return projection_mlp(in_dim, config.proj_hidden_dim, config.proj_dim, num_layers=2)
@@ -105,20 +99,23 @@ class SiameseMethod(nn.Module):
         """Backbone features: what kNN and the linear probe evaluate."""
         return self.backbone(images)
 
+    def targets(self, view1, view2, z1, z2, stop_gradient: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the predictions p1, p2 are compared with: the online projections z1, z2.
+
+        With the stop-gradient they are constants of the step (``detach``): no gradient flows
+        into the target branch, which is what keeps SimSiam from collapsing.
+        """
+        if stop_gradient:
+            return z1.detach(), z2.detach()
+        return z1, z2
+
     def training_step(self, view1: torch.Tensor, view2: torch.Tensor) -> StepOutput:
         z1, z2 = self.online(view1), self.online(view2)
         p1, p2 = self.predictor(z1), self.predictor(z2)
-        if self.target is not None:
-            with torch.no_grad():
-                t1, t2 = self.target(view1), self.target(view2)
-        elif self.config.stop_gradient:
-            t1, t2 = z1.detach(), z2.detach()
+        if self.custom_loss is not None:  # a learner's loss gets z with its gradient: the stop-gradient is its job
+            loss = self.custom_loss(p1, p2, *self.targets(view1, view2, z1, z2, stop_gradient=False))
         else:
-            t1, t2 = z1, z2
-        if self.custom_loss is not None:
-            loss = self.custom_loss(p1, p2, *((t1, t2) if self.target is not None else (z1, z2)))
-        else:
-            loss = self.symmetric_loss(p1, p2, t1, t2)
+            loss = self.symmetric_loss(p1, p2, *self.targets(view1, view2, z1, z2, self.config.stop_gradient))
         return StepOutput(loss, z1.detach(), z2.detach())
 
     def symmetric_loss(self, p1, p2, t1, t2) -> torch.Tensor:
@@ -142,19 +139,9 @@ class SiameseMethod(nn.Module):
             groups.append({"params": predictor, "weight_decay": wd, "lr_scale": self.config.predictor_lr_multiplier})
         return groups
 
-    def ema_momentum(self, step: int, total_steps: int) -> float:
-        return ema_momentum(step, total_steps, self.config.ema)
-
     @torch.no_grad()
     def after_optimizer_step(self, output: StepOutput, step: int, total_steps: int) -> None:
-        """Work done after each optimiser step: EMA target update, direct predictor update."""
-        if self.target is not None:
-            online = nn.Sequential(self.backbone, self.projector)
-            update_target = self.custom_ema_update or ema_update
-            update_target(list(self.target.parameters()), list(online.parameters()), self.ema_momentum(step, total_steps))
-            for t, o in zip(self.target.buffers(), online.buffers()):
-                t.copy_(o)  # BatchNorm statistics follow the online network
+        """Work done after each optimiser step: the direct predictor's update (BYOL adds its EMA)."""
         update = getattr(self.predictor, "update", None)
         if callable(update):
             update(torch.cat([output.z1, output.z2]).float())
-

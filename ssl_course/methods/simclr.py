@@ -8,8 +8,8 @@ Example:
     >>> from ssl_course.models import build_backbone
     >>> method = SimCLR(build_backbone("convnet", 32, width=8))
     >>> out = method.training_step(torch.randn(4, 3, 32, 32), torch.randn(4, 3, 32, 32))
-    >>> out.loss.ndim, method.target is None, method.config.predictor
-    (0, True, 'none')
+    >>> out.loss.ndim, method.config.stop_gradient, method.config.predictor
+    (0, False, 'none')
 """
 from __future__ import annotations
 

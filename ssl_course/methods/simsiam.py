@@ -3,6 +3,10 @@ keeps the two branches from collapsing to a constant.
 
     L = 1/2 D(p1, stopgrad(z2)) + 1/2 D(p2, stopgrad(z1)),   D = ``losses.negative_cosine``
 
+stopgrad is ``SiameseMethod.targets`` with ``stop_gradient`` on (SimSiam's default):
+z.detach(), a constant of the step. Switch it off (``stop_gradient=False``) and the
+network collapses within a few hundred steps (notebook 03).
+
 The projector has 3 layers with BN on its output (no affine), as in the paper.
 """
 from __future__ import annotations

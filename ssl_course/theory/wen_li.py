@@ -44,6 +44,7 @@ from ssl_course.losses import byol_loss
 from ssl_course.predictors import identity_plus_off_diagonal
 
 HEADS = ("offdiag", "identity_fixed", "none")
+per_network_loss = torch.vmap(byol_loss)  # (S, B, m) pairs -> (S,) losses: byol_loss for each network at once
 ACTIVATIONS = {"cubic": lambda t: t**3, "relu": torch.relu}
 
 
@@ -157,8 +158,7 @@ def run_seeds(head="offdiag", steps: int = 6000, seeds=(0,), config: WenLiConfig
         f1, f2 = network(w, view1, config.activation), network(w, view2, config.activation)
         E = identity_plus_off_diagonal(off_diagonal) if head_fn is None else torch.stack([head_fn(a) for a in off_diagonal])
         # 2 - 2 cos(E f(view1), stopgrad f(view2)), symmetrised: byol_loss per seed
-        loss = torch.stack([(byol_loss(f1[s] @ E[s].T, f2[s].detach()) + byol_loss(f2[s] @ E[s].T, f1[s].detach())) / 2
-                            for s in range(len(seeds))])
+        loss = (per_network_loss(f1 @ E.mT, f2.detach()) + per_network_loss(f2 @ E.mT, f1.detach())) / 2
         if step % record_every == 0 or step == steps:
             record(step, loss)
         if step == steps:
