@@ -61,12 +61,21 @@ def test_shipped_runs_are_complete_and_small():
         assert {p.name for p in path.parent.iterdir()} == {"summary.json", "metrics.jsonl", "backbone.pt"}
 
 
+@pytest.mark.skipif(not SHIPPED, reason="no reference runs shipped in this checkout")
+def test_every_shipped_backbone_loads_with_its_recorded_steps():
+    for path in SHIPPED:
+        _, _, steps = load_trained(path.parent / "backbone.pt")
+        assert steps == json.loads(path.read_text())["steps"], path.parent.name
+
+
+FIRST_SEEDS = [p for p in SHIPPED if p.parent.name.endswith("-s0")]  # one run per condition: 17 of the 51 evaluations
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("path", SHIPPED, ids=[p.parent.name for p in SHIPPED])
+@pytest.mark.parametrize("path", FIRST_SEEDS, ids=[p.parent.name for p in FIRST_SEEDS])
 def test_shipped_backbone_evaluates_to_its_recorded_knn(path):
     summary = json.loads(path.read_text())
     method, config, steps = load_trained(path.parent / "backbone.pt")
-    assert steps == summary["steps"]
     config.device = "cpu"
     assert evaluate(method.backbone, config, probe=False)["knn"] == pytest.approx(summary["knn"], abs=1e-9)
 

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity.
 #
-# **Time**: under 2 minutes (106 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under a minute (51 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -82,7 +82,7 @@ check_batchnorm_no_affine(batchnorm_no_affine)
 # `seed_runs` trains every head on every seed (all 16 networks side by side, the two networks of
 # a seed on the same batches), and `seed_table` says what each run ended with. `identity_fixed`
 # and `none` train the very same function: E = I maps f(x) to f(x) and has no parameter to learn,
-# so we run `none` for both. About a minute and a half for the 16 runs on a 2-core CPU.
+# so we run `none` for both. About 45 seconds for the 16 runs on a 2-core CPU.
 
 # %%
 from ssl_course.theory.wen_li import format_seed_table, plot_seed_view, seed_runs, seed_table
