@@ -8,10 +8,8 @@ The notebooks narrate and call these; the logic they teach lives in the other mo
 """
 from __future__ import annotations
 
-import os
 import platform
 import random
-import sys
 
 import numpy as np
 import torch
@@ -43,15 +41,6 @@ def setup(seed: int = 0) -> torch.device:
         print("Running on the CPU: the notebooks' default (FULL = False) sizes are made for this and take "
               "minutes.\nOn Colab, switch to a GPU with Runtime > Change runtime type > GPU, then rerun.")
     return device
-
-
-def in_colab() -> bool:
-    return "google.colab" in sys.modules
-
-
-def under_test() -> bool:
-    """True when nbval/pytest or CI executes the notebook (keep it quiet and small)."""
-    return "PYTEST_CURRENT_TEST" in os.environ or os.environ.get("CI") == "true"
 
 
 def run_config(method: str, full: bool = False, steps: int = 150, out: str | None = None, runs: int = 1,

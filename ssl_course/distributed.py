@@ -84,16 +84,15 @@ class StepModule(nn.Module):
         return output.loss, output.z1, output.z2
 
 
-def wrap(method: nn.Module, context: Distributed, device: torch.device, sync_bn: bool = False) -> nn.Module:
-    """DistributedDataParallel around the training step (optionally SyncBatchNorm first).
+def wrap(method: nn.Module, context: Distributed, device: torch.device) -> nn.Module:
+    """DistributedDataParallel around the training step.
 
     ``broadcast_buffers=False``: the buffers are equal on every rank by construction (DirectPred's
     F is all-reduced and W_p computed from it, the EMA target follows weights DDP keeps in sync), so
     rank 0 need not overwrite them at each forward; BatchNorm's running statistics stay each rank's
-    estimate of the same data (rank 0's are checkpointed), or are synchronised by ``sync_bn``.
+    estimate of the same data (rank 0's are checkpointed), unless the trainer made them SyncBatchNorm
+    (``TrainConfig.sync_bn``).
     """
-    if sync_bn:
-        method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
     ids = [device.index] if device.type == "cuda" else None
     return nn.parallel.DistributedDataParallel(StepModule(method), device_ids=ids, broadcast_buffers=False)
 

@@ -46,27 +46,25 @@ class DatasetSpec:
 
     name: str
     image_size: int
-    num_classes: int
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     splits: tuple[str, ...]
     train_split: str = "train"
     test_split: str = "test"
-    builtin: bool = False
     labelled_split: str = "train"  # the training images with labels: kNN / linear-probe fitting
 
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 SPECS = {
-    "shapes": DatasetSpec("shapes", 32, 10, (0.491, 0.491, 0.491), (0.312, 0.312, 0.312), ("train", "test"), builtin=True),
-    "digits": DatasetSpec("digits", 32, 10, (0.305, 0.305, 0.305), (0.324, 0.324, 0.324), ("train", "test"), builtin=True),
-    "cifar10": DatasetSpec("cifar10", 32, 10, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), ("train", "test")),
-    "cifar100": DatasetSpec("cifar100", 32, 100, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), ("train", "test")),
+    "shapes": DatasetSpec("shapes", 32, (0.491, 0.491, 0.491), (0.312, 0.312, 0.312), ("train", "test")),
+    "digits": DatasetSpec("digits", 32, (0.305, 0.305, 0.305), (0.324, 0.324, 0.324), ("train", "test")),
+    "cifar10": DatasetSpec("cifar10", 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), ("train", "test")),
+    "cifar100": DatasetSpec("cifar100", 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), ("train", "test")),
     "stl10": DatasetSpec(
-        "stl10", 96, 10, (0.4467, 0.4398, 0.4066), (0.2603, 0.2566, 0.2713),
+        "stl10", 96, (0.4467, 0.4398, 0.4066), (0.2603, 0.2566, 0.2713),
         ("train", "test", "unlabeled", "train+unlabeled"), train_split="train+unlabeled",
     ),
-    "imagefolder": DatasetSpec("imagefolder", 224, 1000, IMAGENET_MEAN, IMAGENET_STD, ("train", "val"), test_split="val"),
+    "imagefolder": DatasetSpec("imagefolder", 224, IMAGENET_MEAN, IMAGENET_STD, ("train", "val"), test_split="val"),
 }
 SHAPES_SIZES = {"train": (10_000, 0), "test": (2_000, 1)}  # split -> (images, seed)
 DIGITS_TEST_FRACTION = 0.2

@@ -2,7 +2,7 @@
 
 torchvision's classes do the reading. We change only two things: images come out
 as uint8 tensors (3, H, W), and the presence check does not hash the archives
-(md5 of 2.6 GB of STL-10 at every start is slow; ``verify=True`` restores it),
+(md5 of 2.6 GB of STL-10 at every start is slow; torchvision's own classes still hash),
 so a missing file yields a one-line message naming the files and where they go.
 
 An ImageFolder (``RobustImageFolder``) survives undecodable files: a corrupt JPEG is
@@ -45,21 +45,15 @@ def _missing(name: str, root: Path, split: str, detail: str = "") -> DatasetNotF
 
 
 class _PresenceCheck:
-    """Mixin: torchvision's integrity check, hashing only when ``verify`` is set."""
-
-    verify = False
+    """Mixin: torchvision's integrity check without the hashing: are the files there?"""
 
     def _check_integrity(self) -> bool:  # noqa: D401 - torchvision's hook
-        if self.verify:
-            return super()._check_integrity()
         base = Path(self.root) / self.base_folder
         return all((base / entry[0]).is_file() for entry in self.train_list + self.test_list)
 
 
 class _CifarMeta(_PresenceCheck):
     def _load_meta(self) -> None:
-        if self.verify:
-            return super()._load_meta()
         path = Path(self.root) / self.base_folder / self.meta["filename"]
         if not path.is_file():
             raise RuntimeError("dataset metadata file not found")
