@@ -31,52 +31,56 @@ from ssl_course.predictors import PREDICTORS  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Flags named after ``TrainConfig`` fields; a flag left out keeps ``presets.imagenet_preset``'s value."""
     parser = Parser(prog="train_imagenet.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="ImageFolder root with train/ and val/")
+    option = lambda flag, kind, text, **kw: parser.add_argument(flag, type=kind, default=None, help=f"{text} (default: the preset's)", **kw)  # noqa: E731
+    parser.add_argument("--data", dest="data_dir", required=True, help="ImageFolder root with train/ and val/")
     parser.add_argument("--method", default="byol", choices=["byol", "simsiam", "simclr"])
     parser.add_argument("--predictor", default=None, choices=list(PREDICTORS), help="default: the method's own")
-    parser.add_argument("--backbone", default="resnet50", choices=["resnet18", "resnet50", "convnet"],
-                        help="convnet: a small smoke-test network")
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--max-steps", type=int, default=None)
-    parser.add_argument("--batch-size", type=int, default=256, help="global batch, split across ranks")
-    parser.add_argument("--optimizer", default="sgd", choices=["sgd", "lars"])
-    parser.add_argument("--lr", type=float, default=0.05, help="base lr for batch 256 (scaled linearly)")
-    parser.add_argument("--weight-decay", type=float, default=1e-4)
-    parser.add_argument("--warmup-epochs", type=float, default=10.0)
-    parser.add_argument("--ema", type=float, default=None, help="BYOL's base EMA momentum (default 0.996)")
-    parser.add_argument("--predictor-lr-multiplier", type=float, default=1.0)
-    parser.add_argument("--sync-bn", action="store_true", help="SyncBatchNorm across ranks")
-    parser.add_argument("--workers", type=int, default=8, help="DataLoader workers per rank")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--backbone", default=None, choices=["resnet18", "resnet50", "convnet"],
+                        help="convnet: a small smoke-test network (default: the preset's)")
+    option("--epochs", int, "epochs the schedules are planned for")
+    option("--max-steps", int, "stop after this many steps")
+    option("--batch-size", int, "global batch, split across ranks")
+    parser.add_argument("--optimizer", default=None, choices=["sgd", "lars"], help="default: the preset's")
+    option("--lr", float, "base lr for batch 256 (scaled linearly)")
+    option("--weight-decay", float, "weight decay")
+    option("--warmup-epochs", float, "linear lr warm-up")
+    option("--ema", float, "BYOL's base EMA momentum")
+    option("--predictor-lr-multiplier", float, "the predictor's lr relative to the encoder's")
+    parser.add_argument("--sync-bn", action="store_true", default=None, help="SyncBatchNorm across ranks")
+    option("--workers", int, "DataLoader workers per rank", dest="num_workers")
+    parser.add_argument("--device", default=None, choices=["auto", "cpu", "cuda"])
     parser.add_argument("--dist-backend", default=None, choices=["nccl", "gloo"], help="default: nccl on GPUs, else gloo")
-    parser.add_argument("--out", default="runs/imagenet")
+    parser.add_argument("--out", default=None, help="default: runs/imagenet")
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--overwrite", action="store_true")
-    parser.add_argument("--checkpoint-every", type=int, default=1000)
-    parser.add_argument("--no-eval", action="store_true", help="skip the final kNN on rank 0")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--overwrite", action="store_true", default=None)
+    option("--checkpoint-every", int, "steps between checkpoints")
+    parser.add_argument("--no-eval", dest="final_eval", action="store_const", const=False, default=None,
+                        help="skip the final kNN on rank 0")
+    option("--seed", int, "seed")
     parser.add_argument("--json", action="store_true")
     return parser
+
+
+def imagenet_config(args: argparse.Namespace):
+    """The run the flags ask for: ``presets.imagenet_preset`` with every flag given applied."""
+    from ssl_course.presets import imagenet_preset
+
+    changed = {k: v for k, v in vars(args).items() if k not in ("method", "resume", "json") and v is not None}
+    return imagenet_preset(args.method, progress=not args.json, **changed)
 
 
 def main(argv: list[str] | None = None) -> int:
     import torch.distributed as dist
 
-    from ssl_course.train import TrainConfig, train
+    from ssl_course.train import train
 
     try:
         args = build_parser().parse_args(argv)
-        if not Path(args.data).is_dir():
-            raise FileNotFoundError(f"no data folder {args.data} (expected train/<class>/<image> and val/ inside)")
-        config = TrainConfig(
-            method=args.method, dataset="imagefolder", data_dir=args.data, backbone=args.backbone, epochs=args.epochs,
-            max_steps=args.max_steps, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
-            weight_decay=args.weight_decay, warmup_epochs=args.warmup_epochs, ema=args.ema, predictor=args.predictor,
-            predictor_lr_multiplier=args.predictor_lr_multiplier, sync_bn=args.sync_bn, num_workers=args.workers,
-            device=args.device, dist_backend=args.dist_backend, out=args.out, overwrite=args.overwrite,
-            checkpoint_every=args.checkpoint_every, final_eval=not args.no_eval, seed=args.seed, progress=not args.json,
-        )
+        if not Path(args.data_dir).is_dir():
+            raise FileNotFoundError(f"no data folder {args.data_dir} (expected train/<class>/<image> and val/ inside)")
+        config = imagenet_config(args)
         result = train(config, resume=args.resume)
         if not dist.is_initialized() or dist.get_rank() == 0:
             print_result(result.summary(), args.json)

@@ -117,6 +117,12 @@ def _add_train_command(sub) -> None:
     option("--train-subset", int, "train on the first N training images only (evaluation labels all)")
     option("--time-budget", float, "seconds of training before stopping early")
     option("--seed", int, "seed of weights, augmentations and data order")
+    _add_run_flags(tr, option)
+    tr.set_defaults(func=cmd_train)
+
+
+def _add_run_flags(tr, option) -> None:
+    """``ssl-course train``'s flags about the run rather than the recipe: device, output, evaluation."""
     tr.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
     tr.add_argument("--out", default="runs/latest")
     tr.add_argument("--overwrite", action="store_true", default=None, help="replace a run already in --out")
@@ -140,7 +146,6 @@ def _add_train_command(sub) -> None:
                     help="skip scoring the untrained network (random_init_knn / random_init_probe)")
     tr.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     tr.add_argument("--no-progress", dest="progress", action="store_const", const=False, default=None)
-    tr.set_defaults(func=cmd_train)
 
 
 def build_parser() -> Parser:

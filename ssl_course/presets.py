@@ -1,4 +1,5 @@
-"""The course's recipes: one CPU and one FULL preset per method, the single source of every default.
+"""The course's recipes: one CPU and one FULL preset per method (and the ImageNet script's), the
+single source of every default.
 
 The CLI (``ssl-course train --method M``), the notebooks (``course.run_config``), the demo,
 the benchmarks, ``theory.collapse`` and ``scripts/reference_runs.py`` all start from
@@ -58,6 +59,21 @@ FULL_SOURCE = {
     "byol": "Tian, Chen & Ganguli 2021, CIFAR-10 set-up (ResNet-18, batch 128, SGD lr 0.03, wd 4e-4, EMA 0.996, 100 epochs)",
     "simsiam": "Chen & He 2021, Appendix D (ResNet-18, batch 512, SGD lr 0.03 x batch/256, wd 5e-4, 800 epochs)",
 }
+
+
+# scripts/train_imagenet.py's recipe (torchrun on an ImageFolder): ResNet-50 for 60 epochs, the shorter
+# schedule of Tian, Chen & Ganguli's ImageNet table, with SGD at batch 256; LARS and large batches are
+# flags away (the script's docstring shows one).
+IMAGENET_BASE = TrainConfig(dataset="imagefolder", backbone="resnet50", epochs=60, batch_size=256, lr=0.05,
+                            weight_decay=1e-4, warmup_epochs=10.0, num_workers=8, checkpoint_every=1000,
+                            out="runs/imagenet")
+
+
+def imagenet_preset(method: str, **overrides) -> TrainConfig:
+    """The ImageNet recipe of ``method`` as a ``TrainConfig`` (``scripts/train_imagenet.py``'s defaults)."""
+    if method not in CPU_METHOD:
+        raise ValueError(f"unknown method {method!r}; valid: {', '.join(CPU_METHOD)}")
+    return dataclasses.replace(IMAGENET_BASE, **{"method": method, **overrides})
 
 
 def preset(method: str, full: bool = False, **overrides) -> TrainConfig:
