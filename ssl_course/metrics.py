@@ -5,6 +5,11 @@
   Healthy, spread-out outputs give about 1/sqrt(d); complete collapse gives 0.
 * ``effective_rank(z)`` (Roy & Vetterli 2007): exp of the Shannon entropy of the
   normalised singular values, p_i = s_i / sum_j s_j. Between 1 and min(N, d).
+* ``looks_collapsed(std, rank, dim)``: the trainer's collapse monitor. Complete collapse: the
+  std of normalised rows under a fifth of the healthy 1/sqrt(d). Dimensional collapse: an
+  effective rank under min(5, d/4), the course's "collapsed" (notebooks 03 and 05: SimSiam
+  without stop-gradient or predictor ends at 2.7-4.0 of 128, every healthy reference run
+  stays above 6.8).
 * ``explained_variance_auc(features)`` (Li, Efros & Pathak 2022): singular values
   s of the mean-centred features, cumulative curve c_k = sum_{i<=k} s_i / sum_i s_i,
   return mean_k c_k. About 0.5 for isotropic features (large d), 1 for rank one:
@@ -29,7 +34,11 @@ Example:
 """
 from __future__ import annotations
 
+import math
+
 import torch
+
+COLLAPSED_RANK = 5.0  # fewer than this many directions carry the projections: dimensional collapse
 
 
 def _as_2d(x: torch.Tensor) -> torch.Tensor:
@@ -60,6 +69,17 @@ def effective_rank(z: torch.Tensor, centre: bool = False) -> float:
     p = s / total
     p = p[p > 0]
     return torch.exp(-(p * p.log()).sum()).item()
+
+
+def looks_collapsed(std: float, rank: float, dim: int) -> bool:
+    """The collapse monitor's verdict on d-dimensional projections, from their ``std_of_normalized``
+    and ``effective_rank``: complete collapse (std < 0.2 / sqrt(d)) or dimensional collapse
+    (rank < min(COLLAPSED_RANK, d / 4)).
+
+    >>> looks_collapsed(0.088, 37.7, 128), looks_collapsed(0.086, 3.2, 128), looks_collapsed(0.001, 60.0, 128)
+    (False, True, True)
+    """
+    return std < 0.2 / math.sqrt(dim) or rank < min(COLLAPSED_RANK, dim / 4)
 
 
 @torch.no_grad()

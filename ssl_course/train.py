@@ -46,7 +46,8 @@ from ssl_course.devices import bf16_autocast, pick_device, prefers_channels_last
 from ssl_course.interrupts import StopSignals, TrainingDiverged, TrainingInterrupted
 from ssl_course.methods import SiameseMethod
 from ssl_course.methods.base import StepOutput
-from ssl_course.metrics import commutator_norm, correlation, effective_rank, eigen_alignment, eigen_pairs, std_of_normalized
+from ssl_course.metrics import (commutator_norm, correlation, effective_rank, eigen_alignment, eigen_pairs, looks_collapsed,
+                                std_of_normalized)
 from ssl_course.optim import LARS
 from ssl_course.trained import build_from_config, evaluate, random_init_scores
 
@@ -226,7 +227,7 @@ class Run:
             row.update(commutator=commutator_norm(F, head), alignment=eigen_alignment(F, head)[:8].mean().item(),
                        eigenvalues_F=[round(v, 6) for v in s[:SPECTRUM_LOGGED].tolist()],
                        eigenvalues_W_p=[round(v, 6) for v in p[:SPECTRUM_LOGGED].tolist()])
-        self.collapsed = row["std_of_normalized"] < 0.2 / math.sqrt(dim) or row["effective_rank"] <= 2.0
+        self.collapsed = looks_collapsed(row["std_of_normalized"], row["effective_rank"], dim)
         if self.collapsed and self.collapse_step is None and self.step > self.warmup_steps and self.context.is_main:
             self.collapse_step = self.step
             _say(f"warning: the projector output looks collapsed at step {self.step} (std of normalised z = "

@@ -193,3 +193,25 @@ def test_checkpoint_every_zero_saves_only_at_the_end(tmp_path):
                          final_eval=False, checkpoint_every=0)
     train(config)
     assert load_checkpoint(tmp_path / "run" / "last.pt")["step"] == 3
+
+
+def test_collapse_monitor_warns_once_at_the_first_collapsed_measurement(capsys):
+    ranks = iter([20.0, 20.0, 3.0, 2.0, 30.0, 30.0])  # measured at steps 2, 4, 6, 8, 10, 12 (log_every=2)
+    result = train(TrainConfig(method="simsiam", out=None, max_steps=12, **TINY), effective_rank=lambda z: next(ranks))
+    err = capsys.readouterr().err
+    assert result.collapse_step == 6 and not result.collapsed  # recovered by the last measurement
+    assert err.count("looks collapsed") == 1 and "at step 6" in err and "effective rank 3.0" in err
+
+
+@pytest.mark.parametrize("std, rank, dim, expected", [
+    (0.088, 37.7, 128, False),  # SimSiam on shapes
+    (0.086, 4.9, 128, True),  # dimensional collapse: rank under 5
+    (0.086, 5.0, 128, False),
+    (0.2 / 128 ** 0.5 - 1e-6, 60.0, 128, True),  # complete collapse: std under a fifth of 1/sqrt(d)
+    (0.3, 2.9, 12, True),  # small d: the rank bound is d / 4 = 3
+    (0.3, 3.0, 12, False),
+])
+def test_looks_collapsed_thresholds(std, rank, dim, expected):
+    from ssl_course.metrics import looks_collapsed
+
+    assert looks_collapsed(std, rank, dim) is expected
