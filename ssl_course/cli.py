@@ -99,8 +99,9 @@ def _add_train_command(sub) -> None:
     option("--weight-decay", float, "weight decay")
     option("--warmup-epochs", float, "linear lr warm-up")
     tr.add_argument("--optimizer", default=None, choices=["sgd", "lars"], help="default: the preset's")
-    tr.add_argument("--no-stop-grad", dest="stop_gradient", action="store_const", const=False, default=None,
-                    help="let gradients flow into the target branch")
+    tr.add_argument("--stop-grad", dest="stop_gradient", action=argparse.BooleanOptionalAction, default=None,
+                    help="stop-gradient on the targets (--no-stop-grad lets gradients flow into the target branch; "
+                         "default: the method's own)")
     tr.add_argument("--predictor", default=None, choices=list(PREDICTORS), help="default: the method's own")
     option("--proj-hidden-dim", int, "projector hidden width")
     option("--proj-dim", int, "projection (and predictor) dimension")
@@ -110,7 +111,7 @@ def _add_train_command(sub) -> None:
     option("--dp-rho", float, "DirectPred/DirectCopy: correlation running average")
     option("--dp-eps", float, "DirectPred/DirectCopy: eigenvalue boost")
     option("--dp-freq", int, "DirectPred/DirectCopy: set the weight every N steps")
-    option("--ema", float, "EMA momentum of the target (0: no target network)")
+    option("--ema", float, "BYOL's EMA momentum (0: no target network; the other methods take 0 only)")
     option("--temperature", float, "SimCLR temperature")
     option("--chunks", int, "continual learning over this many consecutive chunks of the data")
     option("--chunk-epochs", int, "with --chunks: epochs on each chunk before the next one")

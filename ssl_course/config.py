@@ -13,7 +13,7 @@ RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_
                   "strict_images", "final_eval", "baseline")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainConfig(MethodConfig):
     """Everything that defines a run; JSON-serialisable (``asdict``).
 
@@ -80,12 +80,28 @@ class TrainConfig(MethodConfig):
             raise ValueError(f"checkpoint_every must be >= 0 (0: only at the end), got {self.checkpoint_every}")
         if self.pred_hidden_dim is not None and self.pred_hidden_dim < 1:
             raise ValueError(f"pred_hidden_dim must be >= 1 (or None: the default), got {self.pred_hidden_dim}")
+        self._validate_method_fields()
         if not 0.0 <= self.momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
+
+    def _validate_method_fields(self) -> None:
+        """The method's values, checked before any data is loaded or folder written."""
+        if self.ema is not None and not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema momentum must be in [0, 1), got {self.ema}")
+        if self.ema and not METHODS[self.method].has_target_network:
+            raise ValueError(f"{self.method} has no EMA target network (ema must be 0); BYOL is the method with one")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if not 0.0 <= self.dp_rho < 1.0:
+            raise ValueError(f"dp_rho must be in [0, 1), got {self.dp_rho}")
+        if self.dp_eps < 0:
+            raise ValueError(f"dp_eps must be >= 0, got {self.dp_eps}")
+        if self.dp_freq < 1:
+            raise ValueError(f"dp_freq must be >= 1, got {self.dp_freq}")
 
 
 @dataclass

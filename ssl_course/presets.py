@@ -63,17 +63,22 @@ FULL_SOURCE = {
 
 # scripts/train_imagenet.py's recipe (torchrun on an ImageFolder): ResNet-50 for 60 epochs, the shorter
 # schedule of Tian, Chen & Ganguli's ImageNet table, with SGD at batch 256; LARS and large batches are
-# flags away (the script's docstring shows one).
+# flags away (the script's docstring shows one). Heads at the papers' ImageNet sizes.
 IMAGENET_BASE = TrainConfig(dataset="imagefolder", backbone="resnet50", epochs=60, batch_size=256, lr=0.05,
                             weight_decay=1e-4, warmup_epochs=10.0, num_workers=8, checkpoint_every=1000,
                             out="runs/imagenet")
+IMAGENET_METHOD = {
+    "simclr": dict(proj_hidden_dim=2048, proj_dim=128),  # Chen et al. 2020
+    "byol": dict(proj_hidden_dim=4096, proj_dim=256, pred_hidden_dim=4096),  # Grill et al. 2020
+    "simsiam": dict(proj_hidden_dim=2048, proj_dim=2048, pred_hidden_dim=512),  # Chen & He 2021
+}
 
 
 def imagenet_preset(method: str, **overrides) -> TrainConfig:
     """The ImageNet recipe of ``method`` as a ``TrainConfig`` (``scripts/train_imagenet.py``'s defaults)."""
-    if method not in CPU_METHOD:
-        raise ValueError(f"unknown method {method!r}; valid: {', '.join(CPU_METHOD)}")
-    return dataclasses.replace(IMAGENET_BASE, **{"method": method, **overrides})
+    if method not in IMAGENET_METHOD:
+        raise ValueError(f"unknown method {method!r}; valid: {', '.join(IMAGENET_METHOD)}")
+    return dataclasses.replace(IMAGENET_BASE, **{"method": method, **IMAGENET_METHOD[method], **overrides})
 
 
 def preset(method: str, full: bool = False, **overrides) -> TrainConfig:

@@ -68,7 +68,7 @@ def load_trained(checkpoint_path: str | Path, device: str = "cpu") -> tuple[Siam
             method.backbone.load_state_dict(checkpoint["backbone"])
         else:
             method.load_state_dict(checkpoint["model"])
-    except (TypeError, KeyError, RuntimeError) as err:
+    except (TypeError, KeyError, RuntimeError, ValueError) as err:
         raise CheckpointError(f"{checkpoint_path} does not hold a model of this version ({str(err).splitlines()[0][:120]})") from None
     return method.to(pick_device(device)).eval(), config, checkpoint["step"]
 

@@ -40,7 +40,8 @@ def imagefolder(tmp_path_factory):
 def common(data, out, steps):
     return ["--data", str(data), "--method", "simsiam", "--backbone", "convnet", "--batch-size", "4", "--epochs", "2",
             "--max-steps", str(steps), "--workers", "0", "--device", "cpu", "--out", str(out), "--warmup-epochs", "0",
-            "--checkpoint-every", "1", "--no-eval", "--json"]
+            "--checkpoint-every", "1", "--no-eval", "--json", "--proj-hidden-dim", "64", "--proj-dim", "32",
+            "--pred-hidden-dim", "16"]
 
 
 @pytest.mark.slow
@@ -81,6 +82,7 @@ def test_script_defaults_are_the_imagenet_preset_and_a_flag_changes_only_its_fie
     expected = imagenet_preset("byol", data_dir="/data/imagenet")
     assert script_config() == expected
     assert (expected.backbone, expected.epochs, expected.batch_size, expected.lr) == ("resnet50", 60, 256, 0.05)
+    assert (expected.proj_hidden_dim, expected.proj_dim, expected.pred_hidden_dim) == (4096, 256, 4096)  # BYOL's heads
     changed = script_config("--method", "simsiam", "--lr", "0.3", "--optimizer", "lars", "--workers", "2", "--no-eval", "--json")
     assert changed == replace(imagenet_preset("simsiam", data_dir="/data/imagenet"), lr=0.3, optimizer="lars",
                               num_workers=2, final_eval=False, progress=False)

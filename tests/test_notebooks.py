@@ -92,6 +92,7 @@ def test_each_student_notebook_fails_at_its_first_exercise_check():
         nb, exercises = student_notebook(load(path))
         assert exercises >= 2, path.stem
         first_check = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+        combined.cells.append(nbformat.v4.new_code_cell("%reset -f"))  # no name leaks from the notebook before
         start = len(combined.cells)
         combined.cells += nb.cells[: first_check + 1]
         segments.append((path.stem, start, start + first_check))

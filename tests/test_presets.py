@@ -30,6 +30,16 @@ def test_every_config_field_has_a_flag():
     assert [f.name for f in dataclasses.fields(TrainConfig) if f.name not in flags] == []
 
 
+def test_stop_gradient_can_be_switched_both_ways_from_the_cli():
+    assert cli_config("--method", "simclr", "--stop-grad").stop_gradient is True
+    assert cli_config("--method", "simsiam", "--no-stop-grad").stop_gradient is False
+
+
+def test_config_fields_are_keywords_only():
+    with pytest.raises(TypeError):
+        TrainConfig("byol")
+
+
 def test_cli_flag_changes_only_its_field():
     config = cli_config("--method", "byol", "--lr", "0.5", "--no-stop-grad", "--no-progress", "--width", "8")
     assert config == dataclasses.replace(preset("byol"), lr=0.5, stop_gradient=False, progress=False, width=8)
@@ -119,6 +129,10 @@ def test_collapse_full_sweep_fits_the_hour():
     (dict(checkpoint_every=-1), "checkpoint_every must be >= 0"),
     (dict(optimizer="adam"), "unknown optimizer 'adam'; valid: sgd, lars"),
     (dict(batch_size=1), "batch size must be >= 2"),
+    (dict(ema=0.99), "simsiam has no EMA target network"),
+    (dict(temperature=0.0), "temperature must be > 0"),
+    (dict(dp_freq=0), "dp_freq must be >= 1"),
+    (dict(dp_rho=1.0), r"dp_rho must be in \[0, 1\)"),
 ])
 def test_a_bad_field_is_named_in_one_line(change, message):
     with pytest.raises(ValueError, match=message) as error:

@@ -21,7 +21,7 @@ from ssl_course.models import Backbone, projection_mlp
 from ssl_course.predictors import PREDICTORS, DirectPredictor, build_predictor
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MethodConfig:
     """A method's switches and sizes; ``None`` means "the method's default".
 
@@ -60,7 +60,8 @@ class StepOutput:
 
 
 class SiameseMethod(nn.Module):
-    """Base class; subclasses set ``name``, ``defaults`` and ``loss_fn`` and may override ``build_projector``."""
+    """Base class; subclasses set ``name``, ``defaults`` and ``loss_fn``, and may override
+    ``build_projector``, ``targets`` and ``after_optimizer_step`` (BYOL, with ``has_target_network``)."""
 
     name = "base"
     defaults = MethodConfig(stop_gradient=True, predictor="mlp", ema=0.0)
