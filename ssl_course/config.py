@@ -89,11 +89,9 @@ class TrainConfig(MethodConfig):
             raise ValueError(f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
 
     def _validate_method_fields(self) -> None:
-        """The method's values, checked before any data is loaded or folder written."""
-        if self.ema is not None and not 0.0 <= self.ema < 1.0:
-            raise ValueError(f"ema momentum must be in [0, 1), got {self.ema}")
-        if self.ema and not METHODS[self.method].has_target_network:
-            raise ValueError(f"{self.method} has no EMA target network (ema must be 0); BYOL is the method with one")
+        """The method's values, checked before any data is loaded or folder written (the loss and
+        ``DirectPredictor`` check theirs again when used on their own)."""
+        self.check_switches(METHODS[self.method])
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
         if not 0.0 <= self.dp_rho < 1.0:

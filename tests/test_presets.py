@@ -130,6 +130,7 @@ def test_collapse_full_sweep_fits_the_hour():
     (dict(optimizer="adam"), "unknown optimizer 'adam'; valid: sgd, lars"),
     (dict(batch_size=1), "batch size must be >= 2"),
     (dict(ema=0.99), "simsiam has no EMA target network"),
+    (dict(method="byol", stop_gradient=False), "without stop-gradient the online network is its own target"),
     (dict(temperature=0.0), "temperature must be > 0"),
     (dict(dp_freq=0), "dp_freq must be >= 1"),
     (dict(dp_rho=1.0), r"dp_rho must be in \[0, 1\)"),

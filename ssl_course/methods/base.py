@@ -45,6 +45,22 @@ class MethodConfig:
         """Just the method's fields (of a ``TrainConfig``, say), as a fresh ``MethodConfig``."""
         return MethodConfig(**{f.name: getattr(self, f.name) for f in fields(MethodConfig)})
 
+    def check_switches(self, method: type[SiameseMethod]) -> None:
+        """One-line errors for switches ``method`` cannot train with (``None``: the method's default).
+
+        The method runs it on its config, ``TrainConfig.validate`` before any data is loaded.
+        """
+        predictor, ema, stop_gradient = (getattr(self, key) if getattr(self, key) is not None else getattr(method.defaults, key)
+                                         for key in ("predictor", "ema", "stop_gradient"))
+        if predictor not in PREDICTORS:
+            raise ValueError(f"unknown predictor {predictor!r}; valid: {', '.join(PREDICTORS)}")
+        if not 0.0 <= ema < 1.0:
+            raise ValueError(f"ema momentum must be in [0, 1), got {ema}")
+        if ema > 0 and not method.has_target_network:
+            raise ValueError(f"{method.name} has no EMA target network (ema must be 0); BYOL is the method with one")
+        if ema > 0 and not stop_gradient:
+            raise ValueError("without stop-gradient the online network is its own target: switch the EMA off (ema=0)")
+
     def predictor_options(self) -> dict:
         """Keyword arguments of the head: DirectPred/DirectCopy's rho, eps and freq; none for the others."""
         if self.predictor in DirectPredictor.MODES:
@@ -77,14 +93,7 @@ class SiameseMethod(nn.Module):
         for key in ("stop_gradient", "predictor", "ema"):
             if getattr(config, key) is None:
                 setattr(config, key, getattr(self.defaults, key))
-        if config.predictor not in PREDICTORS:
-            raise ValueError(f"unknown predictor {config.predictor!r}; valid: {', '.join(PREDICTORS)}")
-        if not 0.0 <= config.ema < 1.0:
-            raise ValueError(f"ema momentum must be in [0, 1), got {config.ema}")
-        if config.ema > 0 and not self.has_target_network:
-            raise ValueError(f"{self.name} has no EMA target network (ema must be 0); BYOL is the method with one")
-        if config.ema > 0 and not config.stop_gradient:
-            raise ValueError("without stop-gradient the online network is its own target: switch the EMA off (ema=0)")
+        config.check_switches(type(self))
         self.config = config
         self.backbone = backbone
         self.projector = self.build_projector(backbone.feature_dim, config)
