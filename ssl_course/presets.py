@@ -74,20 +74,21 @@ IMAGENET_METHOD = {
 }
 
 
+def _recipe(base: TrainConfig, table: dict, method: str, overrides: dict) -> TrainConfig:
+    """``base`` with ``method``'s row of ``table``, then ``overrides``."""
+    if method not in table:
+        raise ValueError(f"unknown method {method!r}; valid: {', '.join(table)}")
+    return dataclasses.replace(base, **{"method": method, **table[method], **overrides})
+
+
 def imagenet_preset(method: str, **overrides) -> TrainConfig:
     """The ImageNet recipe of ``method`` as a ``TrainConfig`` (``scripts/train_imagenet.py``'s defaults)."""
-    if method not in IMAGENET_METHOD:
-        raise ValueError(f"unknown method {method!r}; valid: {', '.join(IMAGENET_METHOD)}")
-    return dataclasses.replace(IMAGENET_BASE, **{"method": method, **IMAGENET_METHOD[method], **overrides})
+    return _recipe(IMAGENET_BASE, IMAGENET_METHOD, method, overrides)
 
 
 def preset(method: str, full: bool = False, **overrides) -> TrainConfig:
     """The recipe of ``method`` (CPU or FULL) as a ``TrainConfig``, with ``overrides`` applied."""
-    table = FULL_METHOD if full else CPU_METHOD
-    if method not in table:
-        raise ValueError(f"unknown method {method!r}; valid: {', '.join(table)}")
-    base = FULL_BASE if full else CPU_BASE
-    return dataclasses.replace(base, **{"method": method, **table[method], **overrides})
+    return _recipe(FULL_BASE if full else CPU_BASE, FULL_METHOD if full else CPU_METHOD, method, overrides)
 
 
 # Training images a second (two views each, forward + backward) of ResNet-18 at 32 px on a free Colab
