@@ -65,6 +65,14 @@ RUNS = {
     "collapse-continual": ("simsiam", {**COLLAPSE, "chunks": 4, "chunk_epochs": 16, "epochs": 64}),
     "collapse-hybrid": ("simsiam", {**COLLAPSE, "chunks": 4, "chunk_epochs": 8, "epochs": 64}),
 }
+# Li, Efros & Pathak's finding is about a model's size *relative* to its data: a phase diagram of
+# SimSiam over ConvNet widths x amounts of distinct training images (the first N of shapes-100k,
+# whose labelled first 10 000 are shapes' own train split, so every run is evaluated on the same
+# images), at a fixed budget of 600 steps of 128 images (same steps, i.e. same compute)
+PHASE_WIDTHS, PHASE_SIZES, PHASE_STEPS = (2, 4, 16), (500, 2_000, 10_000, 100_000), 600
+PHASE = {"dataset": "shapes-100k", "predictor_lr_multiplier": 10.0, "steps": PHASE_STEPS}
+RUNS.update({f"phase-w{w}-n{n}": ("simsiam", {**PHASE, "width": w, "train_subset": n})
+             for w in PHASE_WIDTHS for n in PHASE_SIZES})
 SEEDS = (0, 1, 2)
 SMOKE = dict(epochs=1, max_steps=4, batch_size=16, train_subset=64, width=4, proj_hidden_dim=32, proj_dim=16)
 DEFAULT_OUT = ROOT / "assets" / "reference_runs"
@@ -82,7 +90,9 @@ def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool
     if steps is not None and not full:
         config = for_steps(config, steps) if "epochs" not in changes else dataclasses.replace(config, max_steps=steps)
     # kNN on a subset about once an epoch (at most 16 times a run): the curve the notebooks plot with seed bands
-    config.eval_every = 2 if smoke else max(steps_per_epoch(config), (config.max_steps or 0) // 16)
+    # (and at least 8 times, also when a run is shorter than one epoch)
+    config.eval_every = 2 if smoke else min(max(steps_per_epoch(config), (config.max_steps or 0) // 16),
+                                            max(1, (config.max_steps or 0) // 8))
     return config
 
 

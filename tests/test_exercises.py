@@ -93,7 +93,7 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                              [(lambda p, s, t, s2, e, a: (mode_velocity_by_hand(p, s, t, s2, e, a)[0],
                                                           2 * p * s * (t - (1 + s2) * p) - e * s), "at evaluation 1:")]),
     "offdiag_head_trains": (lambda A: torch.eye(len(A)) + A * (1 - torch.eye(len(A))),
-                            [(lambda A: torch.eye(len(A)) + A, "disagrees with the package's at step 2:")]),
+                            [(lambda A: torch.eye(len(A)) + A, "disagrees with the package's at step 8:")]),  # E = I leaves the loss blind to E_kk at first
     "effective_rank_trains": (metrics.effective_rank, [(rank_entropy, "at step 1:")]),
     "directpred_weight_trains": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "at step 1: W_p")]),
     "effective_rank": (metrics.effective_rank, [(lambda z: math.log(metrics.effective_rank(z)), "exponential")]),

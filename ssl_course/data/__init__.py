@@ -1,6 +1,8 @@
 """Datasets: one entry point, ``load_dataset(name, split)``.
 
-Built in (offline, deterministic): ``shapes`` (procedural, the course default) and
+Built in (offline, deterministic): ``shapes`` (procedural, the course default),
+``shapes-100k`` (the same 10 000 labelled images followed by 90 000 more, unlabelled: for
+studies that vary the amount of training data, evaluated on exactly ``shapes``' sets) and
 ``digits`` (scikit-learn's bundled handwritten digits, upscaled to 32x32).
 Real datasets through torchvision: ``cifar10``, ``cifar100``, ``stl10`` and
 ``imagefolder`` (ImageNet layout: ``root/<split>/<class>/<image>``).
@@ -57,6 +59,9 @@ class DatasetSpec:
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 SPECS = {
     "shapes": DatasetSpec("shapes", 32, (0.491, 0.491, 0.491), (0.312, 0.312, 0.312), ("train", "test")),
+    # STL-10's layout: train on train+unlabeled, label the first 10 000 (``shapes``' own train split)
+    "shapes-100k": DatasetSpec("shapes-100k", 32, (0.491, 0.491, 0.491), (0.312, 0.312, 0.312),
+                               ("train", "test", "unlabeled", "train+unlabeled"), train_split="train+unlabeled"),
     "digits": DatasetSpec("digits", 32, (0.305, 0.305, 0.305), (0.324, 0.324, 0.324), ("train", "test")),
     "cifar10": DatasetSpec("cifar10", 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), ("train", "test")),
     "cifar100": DatasetSpec("cifar100", 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), ("train", "test")),
@@ -66,7 +71,7 @@ SPECS = {
     ),
     "imagefolder": DatasetSpec("imagefolder", 224, IMAGENET_MEAN, IMAGENET_STD, ("train", "val"), test_split="val"),
 }
-SHAPES_SIZES = {"train": (10_000, 0), "test": (2_000, 1)}  # split -> (images, seed)
+SHAPES_SIZES = {"train": (10_000, 0), "test": (2_000, 1), "unlabeled": (90_000, 2)}  # split -> (images, seed)
 DIGITS_TEST_FRACTION = 0.2
 
 
@@ -104,6 +109,16 @@ class ArrayDataset(Dataset):
         return image, int(self.targets[index])
 
 
+def _load_shapes(split: str) -> ArrayDataset:
+    parts = split.split("+")  # "train+unlabeled": the labelled images first, so train_subset takes them first
+    arrays = [generate_shapes(*SHAPES_SIZES[part]) for part in parts]
+    images = np.concatenate([images for images, _ in arrays])
+    # unlabelled images carry -1 (as STL-10's): evaluation labels only the first 10 000
+    labels = np.concatenate([labels if part != "unlabeled" else np.full_like(labels, -1)
+                             for part, (_, labels) in zip(parts, arrays)])
+    return ArrayDataset(images, labels, SHAPES_CLASSES)
+
+
 def _load_digits(split: str) -> ArrayDataset:
     from sklearn.datasets import load_digits
 
@@ -130,10 +145,8 @@ def load_dataset(
     spec = dataset_spec(name)
     if split not in spec.splits:
         raise ValueError(f"dataset {name!r} has no split {split!r}; valid splits: {', '.join(spec.splits)}")
-    if name == "shapes":
-        n, seed = SHAPES_SIZES[split]
-        images, labels = generate_shapes(n, seed=seed)
-        dataset = ArrayDataset(images, labels, SHAPES_CLASSES)
+    if name in ("shapes", "shapes-100k"):
+        dataset = _load_shapes(split)
     elif name == "digits":
         dataset = _load_digits(split)
     else:
@@ -173,8 +186,8 @@ def as_tensors(dataset: Dataset, size: int | None = None) -> tuple[torch.Tensor,
 
 def train_size(name: str, root: str | None = None) -> int:
     """Number of training images of a dataset (without generating or decoding them where possible)."""
-    if name == "shapes":
-        return SHAPES_SIZES["train"][0]
+    if name in ("shapes", "shapes-100k"):
+        return sum(SHAPES_SIZES[part][0] for part in dataset_spec(name).train_split.split("+"))
     return len(load_dataset(name, dataset_spec(name).train_split, root=root))
 
 
