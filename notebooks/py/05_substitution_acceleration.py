@@ -181,12 +181,12 @@ claim("the head separates on more starts than no head", decides.sum() > 0,
 
 # %% [markdown]
 # Read the map from the star: the default start, with the same overlap 1/√d with both features.
-# * **Without the head** (right), neuron 2 learns v₂ only where it starts with much more v₂ than v₁
-#   (top left).
+# * **Without the head** (right), neuron 2 learns v₂ only where it starts with more v₂ than v₁
+#   (above the diagonal, top left).
 # * **With the head** (left), the green region reaches far into starts where v₁ dominates. That
 #   band is the head's work.
-# * **With almost no v₂** at the start (bottom rows), nothing rescues neuron 2. Substitution frees
-#   the neuron, but acceleration needs a little v₂ to amplify.
+# * **With little v₂** at the start (the bottom rows), the head adds nothing. Substitution frees
+#   the neuron, but acceleration needs some v₂ to amplify.
 #
 # ## Substitution, or decorrelation?
 # A trainable off-diagonal head can do two different things.

@@ -453,6 +453,7 @@ def plot_phases(histories: dict[str, History]):
                     panel.axvline(step, color="0.7", ls=":", lw=1)
                 top.text(step, 1.04 + 0.1 * k, name, fontsize=7, ha="left", va="bottom", color="0.3")  # staggered
         top.set(title=f"head: {head}", ylim=(0, 1.45))
+        top.set_xscale("symlog", linthresh=100)  # the first phases take tens of steps, the last hundreds
         bottom.set(xlabel="step")
     axes[0, 0].set_ylabel("|<w_i, v_l>| / ||w_i||")
     axes[1, 0].set_ylabel("head entry")
