@@ -69,10 +69,16 @@ RUNS = {
 # SimSiam over ConvNet widths x amounts of distinct training images (the first N of shapes-100k,
 # whose labelled first 10 000 are shapes' own train split, so every run is evaluated on the same
 # images), at a fixed budget of 600 steps of 128 images (same steps, i.e. same compute)
-PHASE_WIDTHS, PHASE_SIZES, PHASE_STEPS = (2, 4, 16), (500, 2_000, 10_000, 100_000), 600
+PHASE_WIDTHS, PHASE_SIZES, PHASE_STEPS = (1, 2, 4, 16), (500, 2_000, 10_000, 100_000), 600
 PHASE = {"dataset": "shapes-100k", "predictor_lr_multiplier": 10.0, "steps": PHASE_STEPS}
 RUNS.update({f"phase-w{w}-n{n}": ("simsiam", {**PHASE, "width": w, "train_subset": n})
              for w in PHASE_WIDTHS for n in PHASE_SIZES})
+# continual vs multi-epoch where the small model collapses more with more data (width 2): the same
+# 600 steps on 10 000 images as phase-w2-n10000 (multi-epoch, 7.7 epochs), as 4 chunks of 2 500 each
+# for 8 epochs never revisited (continual), or 2 rounds over the chunks, 4 epochs each time (hybrid)
+STREAM = {**PHASE, "width": 2, "train_subset": 10_000, "chunks": 4, "epochs": 32}
+RUNS.update({"phase-w2-continual": ("simsiam", {**STREAM, "chunk_epochs": 8}),
+             "phase-w2-hybrid": ("simsiam", {**STREAM, "chunk_epochs": 4})})
 SEEDS = (0, 1, 2)
 SMOKE = dict(epochs=1, max_steps=4, batch_size=16, train_subset=64, width=4, proj_hidden_dim=32, proj_dim=16)
 DEFAULT_OUT = ROOT / "assets" / "reference_runs"

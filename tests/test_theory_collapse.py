@@ -78,3 +78,42 @@ def test_reference_rows_read_the_data_fraction_of_every_run():
     rows = reference_rows(table)
     assert [r["fraction"] for r in rows] == [0.05, 1.0] and [r["train_images"] for r in rows] == [500, 10_000]
     assert [r["regime"] for r in rows] == [None, "multi-epoch"]
+
+
+def test_phase_summary_and_collapse_rise_against_hand_numbers():
+    from ssl_course.theory.collapse import collapse_rise, phase_names, phase_summary
+
+    aucs = {(2, 500): [0.80, 0.81, 0.79], (2, 100_000): [0.84, 0.83, 0.85], (16, 500): [0.76, 0.77, 0.78],
+            (16, 100_000): [0.77, 0.77, 0.77]}
+    rows = [dict(width=w, train_images=n, seed=s, auc=a, knn=0.4, linear_probe=0.4, random_init_auc=0.7)
+            for (w, n), values in aucs.items() for s, a in enumerate(values)]
+    summary = phase_summary(rows)
+    assert list(summary["seeds"]) == [3, 3, 3, 3]
+    assert summary["auc"].round(6).tolist() == [0.80, 0.84, 0.77, 0.77]
+    assert summary["auc_std"].round(6).tolist() == [0.01, 0.01, 0.01, 0.0]
+    rise, spread = collapse_rise(rows, 2)
+    assert (round(rise, 6), round(spread, 6)) == (0.04, 0.02)  # 0.84 - 0.80, twice the larger std
+    rise, spread = collapse_rise(rows, 16)
+    assert (round(rise, 6), round(spread, 6)) == (0.0, 0.02)
+    assert phase_names((2, 16), (500,)) == ["phase-w2-n500", "phase-w16-n500"]
+
+
+def test_shapes_100k_labels_exactly_the_shapes_train_split():
+    from ssl_course.data import load_dataset, train_size
+
+    assert train_size("shapes-100k") == 100_000
+    large = load_dataset("shapes-100k", "train")  # the labelled split: shapes' own 10 000
+    small = load_dataset("shapes", "train")
+    assert torch.equal(large.images, small.images) and torch.equal(large.targets, small.targets)
+
+
+def test_shapes_100k_trains_on_the_labelled_images_first_then_unlabelled_ones(monkeypatch):
+    import ssl_course.data as data
+
+    monkeypatch.setitem(data.SHAPES_SIZES, "train", (30, 0))  # the real sizes take a minute to generate
+    monkeypatch.setitem(data.SHAPES_SIZES, "unlabeled", (50, 2))
+    both = data.load_dataset("shapes-100k", "train+unlabeled")
+    assert len(both) == data.train_size("shapes-100k") == 80
+    assert torch.equal(both.images[:30], data.load_dataset("shapes", "train").images)  # train_subset <= 30: labelled
+    assert (both.targets[:30] >= 0).all() and (both.targets[30:] == -1).all()  # evaluation labels only the first 30
+    assert not torch.equal(both.images[30:60], both.images[:30])

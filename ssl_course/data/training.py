@@ -65,6 +65,13 @@ class TrainData:
         return epoch_order(self.n, self.config.seed, epoch, self.config.chunks, self.config.chunk_epochs)
 
 
+def first_of(labelled, test, subset: int | None):
+    """(images, labels) pairs cut to their first ``subset`` and ``subset // 2`` (all if ``subset`` is None)."""
+    if not subset:
+        return labelled, test
+    return tuple(t[:subset] for t in labelled), tuple(t[: subset // 2] for t in test)
+
+
 class InMemoryData(TrainData):
     """All images in one uint8 tensor; views made a batch at a time (on the GPU unless ``gpu_aug=False``)."""
 
@@ -93,11 +100,7 @@ class InMemoryData(TrainData):
 
     def eval_sets(self, subset: int | None):
         """(train, test) evaluation tensors, the first ``subset`` (and ``subset // 2``) of them if given."""
-        (images, labels), (test_images, test_labels) = self.labelled, self.test
-        if subset:
-            images, labels = images[:subset], labels[:subset]
-            test_images, test_labels = test_images[: subset // 2], test_labels[: subset // 2]
-        return (images, labels), (test_images, test_labels)
+        return first_of(self.labelled, self.test, subset)
 
 
 class FolderData(TrainData):

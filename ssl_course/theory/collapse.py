@@ -112,7 +112,8 @@ def rank_correlation(rows: list[dict], x: str = "auc", y: str = "linear_probe") 
     return float(spearmanr([r[x] for r in rows], [r[y] for r in rows]).statistic)
 
 
-REGIMES = {"collapse-data100": "multi-epoch", "collapse-continual": "continual", "collapse-hybrid": "hybrid"}
+REGIMES = {"collapse-data100": "multi-epoch", "collapse-continual": "continual", "collapse-hybrid": "hybrid",
+           "phase-w2-n10000": "multi-epoch", "phase-w2-continual": "continual", "phase-w2-hybrid": "hybrid"}
 
 
 def reference_rows(table) -> list[dict]:
@@ -190,3 +191,61 @@ def plot_regimes(table, axes=None):
     axes[1].legend(fontsize=7)
     axes[0].figure.tight_layout()
     return axes
+
+
+def phase_names(widths, sizes) -> list[str]:
+    """The reference runs of the width x data phase diagram (``scripts/reference_runs.py``)."""
+    return [f"phase-w{w}-n{n}" for w in widths for n in sizes]
+
+
+def phase_summary(rows: list[dict]):
+    """Per (width, training images): mean and std over seeds of the AUC, kNN and probe; random-init AUC."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "curve"} for r in rows])
+    grouped = frame.groupby(["width", "train_images"])
+    summary = grouped[["auc", "knn", "linear_probe", "random_init_auc"]].mean()
+    summary["auc_std"] = grouped["auc"].std(ddof=1)
+    summary["seeds"] = grouped.size()
+    return summary.reset_index()
+
+
+def collapse_rise(rows: list[dict], width: int) -> tuple[float, float]:
+    """The AUC at the most data minus at the least, for ``width`` (mean over seeds), and twice the
+    larger of the two seed stds: a rise counts when it exceeds the second number."""
+    summary = phase_summary(rows)
+    at = summary[summary["width"] == width].sort_values("train_images")
+    first, last = at.iloc[0], at.iloc[-1]
+    return float(last["auc"] - first["auc"]), float(2 * max(first["auc_std"], last["auc_std"]))
+
+
+def plot_phase_diagram(rows: list[dict], axes=None):
+    """Left: mean AUC over width x data (heatmap); middle: AUC against the data per width (mean ± std
+    over seeds, random init dotted); right: AUC against the linear probe, one point per run."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(13, 3.6), dpi=80, gridspec_kw={"width_ratios": [1.1, 1, 1]})
+    summary = phase_summary(rows)
+    grid = summary.pivot(index="width", columns="train_images", values="auc").sort_index(ascending=False)
+    sns.heatmap(grid, annot=True, fmt=".3f", cmap="rocket_r", cbar_kws={"label": "AUC (higher = more collapsed)"},
+                ax=axes[0], annot_kws={"fontsize": 8})
+    axes[0].set(xlabel="distinct training images", ylabel="ConvNet width", title="mean AUC over seeds")
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "curve"} for r in rows])
+    palette = dict(zip(sorted(frame["width"].unique()), sns.color_palette("viridis", frame["width"].nunique())))
+    sns.lineplot(data=frame, x="train_images", y="auc", hue="width", palette=palette, marker="o", errorbar="sd",
+                 ax=axes[1])
+    for width, group in summary.groupby("width"):
+        axes[1].axhline(group["random_init_auc"].mean(), color=palette[width], ls=":", lw=1)
+    axes[1].set(xscale="log", xlabel="distinct training images (same 600 steps)", ylabel="AUC",
+                title="more data, more collapse? (dotted: random init)")
+    axes[1].legend(fontsize=7, title="width")
+    sns.scatterplot(data=frame, x="auc", y="linear_probe", hue="width", palette=palette, ax=axes[2])
+    axes[2].set(xlabel="AUC", ylabel="linear-probe accuracy",
+                title=f"AUC vs probe: Spearman {rank_correlation(rows):+.2f} ({len(rows)} runs)")
+    axes[2].legend(fontsize=7, title="width")
+    axes[0].figure.tight_layout()
+    return axes
+
