@@ -9,7 +9,7 @@ everywhere.
 * **CPU** (``full=False``): a ConvNet of width 16 on the built-in ``shapes``, batch 128,
   about 0.13 s a step on 2 cores. Each method's lr, and the step count, were chosen by
   measurement so that the defaults beat the same network at random init within 5 minutes
-  (the table is in the README, "What decided the CPU recipe").
+  (the table is in docs/methods.md, "What decided the CPU recipe").
 * **FULL** (``full=True``): ResNet-18 (CIFAR stem) on CIFAR-10, following a named table:
 
   ========  ==========================================  =====  ======  =======  ======
@@ -40,7 +40,7 @@ from ssl_course.config import TrainConfig
 # Shared by every CPU run: what fits a laptop (about 0.13 s a step on 2 cores).
 CPU_BASE = TrainConfig(dataset="shapes", backbone="convnet", width=16, batch_size=128, epochs=15,
                        checkpoint_every=500, log_every=10)
-# Per method, the fields that differ on the CPU (measured; README, "What decided the CPU recipe").
+# Per method, the fields that differ on the CPU (measured; docs/methods.md, "What decided the CPU recipe").
 CPU_METHOD = {
     "simclr": dict(lr=0.3, temperature=0.1),
     "byol": dict(lr=0.3),

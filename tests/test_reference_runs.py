@@ -108,3 +108,24 @@ def test_gain_and_criterion_against_hand_numbers(tmp_path):
 def test_missing_runs_are_one_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no reference runs for simsiam in .*scripts/reference_runs.py"):
         reference.load(["simsiam"], root=tmp_path)
+
+
+@pytest.mark.skipif(not SHIPPED, reason="no reference runs shipped in this checkout")
+def test_readme_results_table_is_generated_from_the_shipped_runs():
+    """Hand-copied numbers drift: `python scripts/reference_runs.py --readme` rewrites the table."""
+    script = load_script()
+    start, end = script.README_MARKERS
+    shown = (ROOT / "README.md").read_text().split(start)[1].split(end)[0].strip()
+    assert shown == script.readme_table().strip()
+
+
+def test_readme_table_is_rewritten_between_its_markers(tmp_path):
+    script = load_script()
+    fake_runs(tmp_path, "simsiam", [0.50, 0.52, 0.54], [0.30, 0.31, 0.32])
+    start, end = script.README_MARKERS
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{start}\nold table\n{end}\noutro\n")
+    script.write_readme_table(readme, out=tmp_path)
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith(f"{end}\noutro\n") and "old table" not in text
+    assert "| SimSiam | 0.520 ± 0.020 | 0.520 ± 0.020 | +0.210 ± 0.010 ✓ | 10.0 |" in text

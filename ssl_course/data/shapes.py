@@ -40,7 +40,7 @@ TEXTURE, GRADIENT, CLUTTER_P, ROTATE = 0.06, 0.15, 0.35, 1.0
 # Nuisances the augmentations cannot undo are learned first by non-contrastive methods: with a
 # colour cast (one of CASTS, strength 0.25) and four background greys, SimSiam's kNN after 800
 # steps was 0.22 (random init 0.24); without the cast and with two greys, 0.47 (random init 0.32).
-# The full table is in the README ("What decided the CPU recipe"). Set COLOUR_CAST > 0 and
+# The full table is in docs/methods.md ("What decided the CPU recipe"). Set COLOUR_CAST > 0 and
 # GREYS to four levels to bring the shortcut back (e.g. as an exercise).
 COLOUR_CAST = 0.0
 GREYS = (0.2, 0.8)  # background base levels: dark or light, the shape in the opposite brightness

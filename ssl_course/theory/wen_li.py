@@ -1,6 +1,6 @@
 """Substitution and acceleration: why an identity-initialised prediction head helps (Wen & Li, NeurIPS 2022).
 
-The setting (the paper's, as reconstructed in the README; every assumption is a ``WenLiConfig`` field)
+The setting (the paper's, as reconstructed in docs/theory.md; every assumption is a ``WenLiConfig`` field)
     * a view is P patches in R^d: one carries the sample's feature z * alpha_l * v_l (z = +-1; the
       strong v_1 with probability ``p_strong``, else the weak v_2; alpha = (1, 0.8)), the other P - 1
       are fresh Gaussian noise (std noise / sqrt(d) a coordinate); both views share the feature,
