@@ -137,6 +137,36 @@ def plot_retrieval(backbones: dict[str, torch.nn.Module], train_set, queries, k:
     return fig, precision
 
 
+def plot_view_similarity(backbones: dict[str, torch.nn.Module], images: torch.Tensor, dataset: str = "shapes",
+                         seed: int = 0):
+    """Cosine similarity of centred backbone features between view 1 (rows) and view 2 (columns) of the same
+    images, one panel per backbone: what InfoNCE asks for is a bright diagonal (each image's own other
+    view) against a dark rest. The views are made as in training, from ``seed``."""
+    import matplotlib.pyplot as plt
+
+    from ssl_course.augment import BatchTwoViewAugment
+    from ssl_course.data import dataset_spec
+
+    spec = dataset_spec(dataset)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        view1, view2 = BatchTwoViewAugment(spec.image_size, spec.mean, spec.std)(images)
+    fig, axes = plt.subplots(1, len(backbones), figsize=(4.2 * len(backbones), 3.8), squeeze=False, layout="constrained")
+    for ax, (name, backbone) in zip(axes[0], backbones.items()):
+        backbone.eval()
+        with torch.no_grad():
+            h1, h2 = backbone(view1), backbone(view2)
+            centre = torch.cat([h1, h2]).mean(0)  # ReLU features are all positive: centre them, or every pair looks alike
+            f1, f2 = (torch.nn.functional.normalize(h - centre, dim=1) for h in (h1, h2))
+        sim = (f1 @ f2.T).numpy()
+        diagonal, rest = sim.diagonal().mean(), sim[~np.eye(len(sim), dtype=bool)].mean()
+        shown = ax.imshow(sim, vmin=-1, vmax=1, cmap="RdBu_r")
+        ax.set(title=f"{name}\nown other view {diagonal:.2f}, the rest {rest:.2f}", xlabel="view 2 of image j",
+               ylabel="view 1 of image i")
+    fig.colorbar(shown, ax=axes[0].tolist(), label="cosine similarity of features", shrink=0.9)
+    return fig
+
+
 def plot_eigenvalues_over_training(history: list[dict], axes=None):
     """A linear-head run's top eigenvalues s_j of F (left) and W_p's eigenvalues p_j along the same
     eigenvectors (right) over training, mode j in colour j: the theory's per-mode picture in a real run."""

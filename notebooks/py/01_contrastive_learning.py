@@ -189,6 +189,23 @@ _, precision = plot_retrieval({"random init": untrained_backbone(config), "SimCL
                               (train_images, train_labels), (test_images[:4], test_labels[:4]), k=8)
 
 # %% [markdown]
+# The same run seen through its loss: InfoNCE asks each view to find *its own* other view among all
+# the others. Below, 12 test images, two augmented views each, and the cosine similarity of their
+# features: row i is view 1 of image i, column j view 2 of image j. The diagonal holds the positive
+# pairs, everything else the negatives.
+
+# %%
+from ssl_course.course import plot_view_similarity
+
+plot_view_similarity({"random init": untrained_backbone(config), "SimCLR": result.method.backbone},
+                     test_images[:12], dataset=config.dataset);
+
+# %% [markdown]
+# The features are centred over the batch first (ReLU features are all positive, so uncentred
+# every pair would look alike). At random init the diagonal barely stands out from the rest; after
+# training each image's own other view is clearly the most similar, and the brighter off-diagonal
+# cells tend to be images of the same shape class (the panel titles give the two means).
+#
 # Without any label, 300 steps of SimCLR give features whose nearest neighbours share the class
 # clearly more often than those of the same network untrained, and a little more often than raw
 # pixels (the numbers are printed above; one seed). The demo's 100 s run widens both gaps.

@@ -165,6 +165,18 @@ for name in ("simsiam-no-stop-gradient", "simsiam-no-predictor"):
 # fall to chance, though: the backbone's features (what kNN reads) still carry some class
 # information, and the ablations sit above the random network. This is a partial, *dimensional*
 # collapse of the projections (a few directions left), not the complete one of the SimSiam paper.
+# Here is the collapse as it happens: the effective rank of the projections (out of 128), logged
+# every 10 steps of the same reference runs, 3 seeds (mean ± std).
+
+# %%
+ax = reference.plot_curves(table, "effective_rank", baseline=False,
+                           title="effective rank of the projections over training (3 seeds)")
+ax.set(ylabel="effective rank (of 128)");
+
+# %% [markdown]
+# With the stop-gradient and the predictor, SimSiam keeps dozens of directions all along. Without
+# the stop-gradient, or without the predictor, the rank falls within the first few hundred steps
+# and stays at 3 to 4.
 #
 # Notice which monitor sees it. This collapse is *dimensional*: SimSiam's projector ends in
 # BatchNorm, which rescales every output dimension to unit variance, so the std of the normalised

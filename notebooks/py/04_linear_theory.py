@@ -104,6 +104,26 @@ low, high = fixed_points(1.0, 0.5, 0.05)
 print(f"p*- = {low:.4f} (unstable), p*+ = {high:.4f} (stable)")
 
 # %% [markdown]
+# Weight decay decides how many modes can survive. As η grows the two fixed points move towards each
+# other and meet at η = τ² / 4(1 + σ²): above it, no fixed point is left and *every* mode decays to 0.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+etas = np.linspace(0.0, 0.2, 401)
+branches = np.array([fixed_points(1.0, 0.5, eta) or (np.nan, np.nan) for eta in etas])
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.plot(etas, branches[:, 1], label="p*+ (stable: the mode survives here)")
+ax.plot(etas, branches[:, 0], "--", label="p*- (unstable: below it, collapse)")
+ax.fill_between(etas, 0, np.nan_to_num(branches[:, 0], nan=0.7), color="0.9", label="modes that collapse")
+ax.axvline(1.0 / (4 * 1.5), color="k", ls=":", lw=1, label="eta = tau^2 / 4(1 + sigma^2)")
+ax.set(xlabel="weight decay eta", ylabel="fixed point p*", ylim=(0, 0.7),
+       title="fixed points against weight decay (tau = 1, sigma^2 = 0.5)")
+ax.legend(fontsize=7)
+fig.tight_layout()
+
+# %% [markdown]
 # ## The phase portrait
 # **Predict, then run**: two modes start on the parabola s = p², one at p = 0.03 and one at p = 0.3,
 # with τ = 1, σ² = 0.5, η = 0.05 (the fixed points just printed). Which survive:
