@@ -10,7 +10,7 @@ from tests.fake_data import write_cifar10, write_cifar100, write_imagefolder, wr
 
 def test_dataset_names_and_unknown_name():
     assert {"shapes", "digits", "cifar10", "cifar100", "stl10", "imagefolder"} <= set(dataset_names())
-    with pytest.raises(ValueError, match="valid names: shapes, digits"):
+    with pytest.raises(ValueError, match="valid names: shapes, shapes-100k, digits"):
         load_dataset("mnist")
     with pytest.raises(ValueError, match="no split 'validation'"):
         load_dataset("shapes", "validation")

@@ -91,10 +91,10 @@ def test_phase_summary_and_collapse_rise_against_hand_numbers():
     assert list(summary["seeds"]) == [3, 3, 3, 3]
     assert summary["auc"].round(6).tolist() == [0.80, 0.84, 0.77, 0.77]
     assert summary["auc_std"].round(6).tolist() == [0.01, 0.01, 0.01, 0.0]
-    rise, spread = collapse_rise(rows, 2)
-    assert (round(rise, 6), round(spread, 6)) == (0.04, 0.02)  # 0.84 - 0.80, twice the larger std
-    rise, spread = collapse_rise(rows, 16)
-    assert (round(rise, 6), round(spread, 6)) == (0.0, 0.02)
+    rise, std = collapse_rise(rows, 2)  # paired by seed: 0.04, 0.02, 0.06
+    assert (round(rise, 6), round(std, 6)) == (0.04, 0.02)
+    rise, std = collapse_rise(rows, 16)  # 0.01, 0.0, -0.01
+    assert (round(rise, 6), round(std, 6)) == (0.0, 0.01)
     assert phase_names((2, 16), (500,)) == ["phase-w2-n500", "phase-w16-n500"]
 
 
