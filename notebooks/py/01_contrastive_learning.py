@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the InfoNCE (NT-Xent) loss from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network.
 #
-# **Time**: about a minute (64 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: about a minute (78 s measured) on a 2-core CPU with `FULL = False`.
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the EMA update and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: about 1.5 minutes (86 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: about 1.5 minutes (83 s measured) on a 2-core CPU with `FULL = False`.
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

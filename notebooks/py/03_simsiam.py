@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write SimSiam's symmetric loss with its stop-gradient and the collapse monitor; watch SimSiam collapse without the stop-gradient or without the predictor; see from 3-seed reference runs that SimSiam learns.
 #
-# **Time**: about 2 minutes (107 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: about 2 minutes (127 s measured) on a 2-core CPU with `FULL = False`.
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: see a learned linear predictor align with the feature correlation in a real run; write DirectPred's running correlation and its weight; compare DirectPred/DirectCopy with learned predictors.
 #
-# **Time**: about a minute (71 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: about a minute (69 s measured) on a 2-core CPU with `FULL = False`.
 
 # %%
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
