@@ -13,15 +13,12 @@ import torch
 
 from ssl_course.checkpoint import CheckpointError, load_checkpoint
 from ssl_course.config import TrainConfig
-from ssl_course.data import dataset_spec, dataset_tensors
+from ssl_course.data import BUILT_IN, dataset_spec, dataset_tensors
 from ssl_course.data.training import TrainData, first_of, training_data
 from ssl_course.devices import pick_device
 from ssl_course.evaluation import evaluate_backbone
 from ssl_course.methods import SiameseMethod, build_method
 from ssl_course.models import build_backbone
-
-
-GENERATED = ("shapes", "shapes-100k", "digits")  # built in, in memory: evaluated from their labelled split
 
 
 def build_from_config(config: TrainConfig, image_size: int) -> SiameseMethod:
@@ -41,7 +38,7 @@ def evaluate(backbone: torch.nn.Module, config: TrainConfig, data: TrainData | N
              probe: bool = True, spectrum: bool = False) -> dict:
     """kNN (and linear probe, feature spectrum) of ``backbone`` on ``config``'s dataset: the labelled
     training images as the reference set, the test split as queries (``subset``: the first few)."""
-    if data is None and config.dataset in GENERATED:  # the labelled split is all that scoring needs: the same
+    if data is None and config.dataset in BUILT_IN:  # the labelled split is all that scoring needs: the same
         # images InMemoryData labels, without generating a training set's unlabelled images (shapes-100k: 90 000)
         sets, device = first_of(*dataset_tensors(config.dataset), subset), pick_device(config.device)
     else:

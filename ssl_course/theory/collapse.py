@@ -133,16 +133,22 @@ def reference_rows(table) -> list[dict]:
     return rows
 
 
+def _runs_frame(rows: list[dict]):
+    """``rows`` as a pandas table, one row per run, without the singular-value curves."""
+    import pandas as pd
+
+    return pd.DataFrame([{k: v for k, v in r.items() if k != "curve"} for r in rows])
+
+
 def plot_collapse_sweep(rows: list[dict], axes=None):
     """Left: mean singular-value curve per data fraction; middle: AUC vs fraction (mean ± std over seeds,
     the paper's ImageNet curve dotted); right: AUC against the linear probe, one point per run."""
     import matplotlib.pyplot as plt
-    import pandas as pd
     import seaborn as sns
 
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.2), dpi=80)
-    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "curve"} for r in rows])
+    frame = _runs_frame(rows)
     frame["data"] = [f"{f:.0%}" for f in frame["fraction"]]
     for (fraction, label), group in frame.groupby(["fraction", "data"], sort=True):
         curve = np.mean([rows[i]["curve"] for i in group.index], axis=0)
@@ -200,9 +206,7 @@ def phase_names(widths, sizes) -> list[str]:
 
 def phase_summary(rows: list[dict]):
     """Per (width, training images): mean and std over seeds of the AUC, kNN and probe; random-init AUC."""
-    import pandas as pd
-
-    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "curve"} for r in rows])
+    frame = _runs_frame(rows)
     grouped = frame.groupby(["width", "train_images"])
     summary = grouped[["auc", "knn", "linear_probe", "random_init_auc"]].mean()
     summary["auc_std"] = grouped["auc"].std(ddof=1)
@@ -225,7 +229,6 @@ def plot_phase_diagram(rows: list[dict], axes=None):
     """Left: mean AUC over width x data (heatmap); middle: AUC against the data per width (mean ± std
     over seeds, random init dotted); right: AUC against the linear probe, one point per run."""
     import matplotlib.pyplot as plt
-    import pandas as pd
     import seaborn as sns
 
     if axes is None:
@@ -235,7 +238,7 @@ def plot_phase_diagram(rows: list[dict], axes=None):
     sns.heatmap(grid, annot=True, fmt=".3f", cmap="rocket_r", cbar_kws={"label": "AUC (higher = more collapsed)"},
                 ax=axes[0], annot_kws={"fontsize": 8})
     axes[0].set(xlabel="distinct training images", ylabel="ConvNet width", title="mean AUC over seeds")
-    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "curve"} for r in rows])
+    frame = _runs_frame(rows)
     palette = dict(zip(sorted(frame["width"].unique()), sns.color_palette("viridis", frame["width"].nunique())))
     sns.lineplot(data=frame, x="train_images", y="auc", hue="width", palette=palette, marker="o", errorbar="sd",
                  ax=axes[1])

@@ -136,7 +136,8 @@ def expected_loss(w: torch.Tensor, E: torch.Tensor, config: WenLiConfig) -> torc
     The target's side (its weights in G) is detached: the stop-gradient.
     """
     target = w.detach()
-    u, u_target = w @ features(config).T, target @ features(config).T
+    v = features(config)
+    u, u_target = w @ v.T, target @ v.T
     cross = _signal_covariance(u_target, u, config)  # [k, m]: Cov(G_k, h_m): only the feature is shared by the views
     within = _signal_covariance(u, u, config) + _noise_covariance(w, config)  # Cov(h_i, h_j) in one view
     var_target = torch.diagonal(_signal_covariance(u_target, u_target, config) + _noise_covariance(target, config),
@@ -370,7 +371,7 @@ def outcome_map(v1=np.linspace(0.25, 2.0, 8), v2=np.linspace(0.25, 2.0, 8), head
     with one neuron per feature, with and without the trainable head? One batched run for all."""
     config = config or WenLiConfig()
     v1, v2 = np.asarray(v1, dtype=float), np.asarray(v2, dtype=float)
-    base = config.head_start or ((1.6, 1.0), (1.0, 1.0))
+    base = config.head_start or WenLiConfig().head_start
     starts = [initial_weights(config, seed, (base[0], (a, b)) + tuple(base[2:])) for b in v2 for a in v1]
     heads = list(heads)
     initial = torch.stack(starts * len(heads))
