@@ -108,6 +108,8 @@ def _add_train_command(sub) -> None:
     option("--pred-hidden-dim", int, "mlp predictor bottleneck")
     option("--predictor-lr-multiplier", float, "the predictor's lr relative to the encoder's")
     option("--predictor-weight-decay", float, "the predictor's weight decay")
+    tr.add_argument("--predictor-fixed-lr", action=argparse.BooleanOptionalAction, default=None,
+                    help="keep the predictor's lr at its peak instead of decaying it (default: the preset's)")
     option("--dp-rho", float, "DirectPred/DirectCopy: correlation running average")
     option("--dp-eps", float, "DirectPred/DirectCopy: eigenvalue boost")
     option("--dp-freq", int, "DirectPred/DirectCopy: set the weight every N steps")

@@ -205,7 +205,7 @@ class Run:
         """One step at the scheduled lr; its metrics row."""
         lr = lr_at(self.step, self.total_steps, self.warmup_steps, self.peak_lr)
         for group in self.optimizer.param_groups:
-            group["lr"] = lr * group["lr_scale"]
+            group["lr"] = (self.peak_lr if group.get("fixed_lr") else lr) * group["lr_scale"]
         output = train_step(self.method, self.step_fn, self.optimizer, view1, view2, self.step, self.total_steps,
                             autocast=self.autocast, channels_last=self.channels_last, check=self.stop_if_diverged)
         self.step += 1

@@ -29,6 +29,24 @@ def test_shapes_is_deterministic_balanced_and_sized():
     assert image.shape == (3, 32, 32) and image.dtype == torch.uint8 and 0 <= label < 10
 
 
+def test_shapes_disk_cache_gives_the_rendered_images_and_survives_damage(tmp_path, monkeypatch):
+    from ssl_course.data import shapes
+
+    monkeypatch.setenv("SSL_COURSE_CACHE", str(tmp_path))
+    rendered, labels = shapes._render(2000, 7, 8)
+    first = shapes._load_or_render(2000, 7, 8)  # renders and stores
+    files = list(tmp_path.glob("shapes-*-n2000-seed7-size8.npz"))
+    assert len(files) == 1 and not list(tmp_path.glob("*.tmp"))
+    second = shapes._load_or_render(2000, 7, 8)  # read back
+    for images, labs in (first, second):
+        assert np.array_equal(images, rendered) and np.array_equal(labs, labels)
+    files[0].write_bytes(b"not an npz")  # a damaged cache file is rendered again and replaced
+    third, _ = shapes._load_or_render(2000, 7, 8)
+    assert np.array_equal(third, rendered) and np.load(files[0])["images"].shape == (2000, 8, 8, 3)
+    monkeypatch.setenv("SSL_COURSE_CACHE", "off")
+    assert shapes.cache_dir() is None and shapes._cache_file(2000, 7, 8) is None
+
+
 def test_shapes_nuisances_make_pixels_weak_but_above_chance():
     x, y = as_tensors(load_dataset("shapes", "train"))
     xt, yt = as_tensors(load_dataset("shapes", "test"))

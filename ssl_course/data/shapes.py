@@ -19,7 +19,10 @@ Design notes, both measured:
   the default has no cast and two greys (see ``COLOUR_CAST`` below).
 
 Generation is vectorised numpy, deterministic from ``seed``: 10 000 images take a
-few seconds, and the result is cached in memory per (n, seed, size).
+few seconds, and the result is cached in memory per (n, seed, size) and on disk (see
+``cache_dir``: every new process, a notebook kernel or a CLI run, then loads it in
+milliseconds). The disk cache is keyed by this file's own source, so a change to the
+generator never reads an old image.
 
 Example:
     >>> images, labels = generate_shapes(20, seed=0)
@@ -28,7 +31,11 @@ Example:
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -157,14 +164,63 @@ def _render_chunk(labels: np.ndarray, rng: np.random.Generator, size: int) -> np
     return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-@lru_cache(maxsize=8)
-def _generate_cached(n: int, seed: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+def cache_dir() -> Path | None:
+    """Where generated images are kept between processes: ``$SSL_COURSE_CACHE``, else
+    ``$XDG_CACHE_HOME/ssl_course``, else ``~/.cache/ssl_course``; ``SSL_COURSE_CACHE=off``: nowhere."""
+    chosen = os.environ.get("SSL_COURSE_CACHE")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "off", "0", "none") else Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ssl_course"
+
+
+CACHE_MIN_IMAGES = 2000  # fewer render in well under a second: not worth a file
+
+
+def _cache_file(n: int, seed: int, size: int) -> Path | None:
+    folder = cache_dir()
+    if folder is None or n < CACHE_MIN_IMAGES:
+        return None
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]  # the generator's version
+    return folder / f"shapes-{source}-n{n}-seed{seed}-size{size}.npz"
+
+
+def _render(n: int, seed: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % len(CLASSES))
     images = np.empty((n, size, size, 3), dtype=np.uint8)
     chunk = 1000
     for start in range(0, n, chunk):
         images[start : start + chunk] = _render_chunk(labels[start : start + chunk], rng, size)
+    return images, labels
+
+
+def _load_or_render(n: int, seed: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """From the disk cache when it holds these images, else rendered (and stored; a cache that
+    cannot be written or read is skipped, never an error)."""
+    path = _cache_file(n, seed, size)
+    if path is not None and path.exists():
+        try:
+            with np.load(path) as stored:
+                images, labels = stored["images"], stored["labels"]
+            if images.shape == (n, size, size, 3) and images.dtype == np.uint8 and labels.shape == (n,):
+                return images, labels
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged file: render again and replace it
+    images, labels = _render(n, seed, size)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+                np.savez(handle, images=images, labels=labels)
+            os.replace(handle.name, path)  # atomic: a reader sees the whole file or none
+        except OSError:
+            pass
+    return images, labels
+
+
+@lru_cache(maxsize=8)
+def _generate_cached(n: int, seed: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = _load_or_render(n, seed, size)
     images.setflags(write=False)
     labels.setflags(write=False)
     return images, labels

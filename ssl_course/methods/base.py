@@ -31,6 +31,7 @@ class MethodConfig:
     stop_gradient: bool | None = None
     predictor: str | None = None
     predictor_lr_multiplier: float = 1.0
+    predictor_fixed_lr: bool = False  # the head's lr stays at its peak, not decayed (Chen & He's fix_lr)
     predictor_weight_decay: float | None = None  # None: same as the encoder's
     ema: float | None = None  # base EMA momentum; 0 switches the target network off
     proj_hidden_dim: int = 512
@@ -140,13 +141,15 @@ class SiameseMethod(nn.Module):
         return None
 
     def parameter_groups(self, weight_decay: float) -> list[dict]:
-        """Encoder and predictor as separate optimiser groups (``lr_scale`` multiplies the base lr)."""
+        """Encoder and predictor as separate optimiser groups (``lr_scale`` multiplies the base lr;
+        ``fixed_lr``: the group keeps the peak lr instead of following the schedule)."""
         encoder = [p for p in (*self.backbone.parameters(), *self.projector.parameters()) if p.requires_grad]
         groups = [{"params": encoder, "weight_decay": weight_decay, "lr_scale": 1.0}]
         predictor = [p for p in self.predictor.parameters() if p.requires_grad]
         if predictor:
             wd = weight_decay if self.config.predictor_weight_decay is None else self.config.predictor_weight_decay
-            groups.append({"params": predictor, "weight_decay": wd, "lr_scale": self.config.predictor_lr_multiplier})
+            groups.append({"params": predictor, "weight_decay": wd, "lr_scale": self.config.predictor_lr_multiplier,
+                           "fixed_lr": self.config.predictor_fixed_lr})
         return groups
 
     @torch.no_grad()

@@ -1,0 +1,88 @@
+"""The CPU recipe search: which change lets SimSiam's and BYOL's defaults (their MLP predictor,
+not DirectPred) reach kNN >= 0.60 within 150 s on 2 cores?
+
+Each candidate is the method's CPU preset with a few fields changed. It is trained with
+``ssl_course.train`` (no files written), scored by the trainer's own final kNN (the full test
+set, k = 200), and appended as one JSON line to ``--out``: the candidate's name, its changes,
+the seed, kNN, linear probe, effective rank and the seconds of the whole run (start, training,
+evaluation). docs/methods.md's table "What decided the CPU recipe" is made from this file.
+
+    python benchmarks/recipe_search.py --method simsiam --candidates preset pred-lr-x10 --seeds 0
+    python benchmarks/recipe_search.py --list
+
+Run one search at a time: two torch processes on 2 cores slow each other down.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from ssl_course.presets import preset
+
+# name -> the fields changed from the preset (the preset's own values are in ssl_course/presets.py)
+CANDIDATES = {
+    "preset": {},
+    "pred-lr-x10": {"predictor_lr_multiplier": 10.0},
+    "pred-fixed-lr": {"predictor_fixed_lr": True},
+    "pred-fixed-lr-x10": {"predictor_fixed_lr": True, "predictor_lr_multiplier": 10.0},
+    "pred-lr-x10-no-wd": {"predictor_lr_multiplier": 10.0, "predictor_weight_decay": 0.0},
+    "pred-lr-x10-hidden64": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 64},
+    "pred-lr-x10-lr0.2": {"predictor_lr_multiplier": 10.0, "lr": 0.2},
+    "pred-lr-x10-lr0.05": {"predictor_lr_multiplier": 10.0, "lr": 0.05},
+    "pred-lr-x10-wd1e-4": {"predictor_lr_multiplier": 10.0, "weight_decay": 1e-4},
+    "pred-lr-x10-batch64": {"predictor_lr_multiplier": 10.0, "batch_size": 64},
+    "pred-lr-x3": {"predictor_lr_multiplier": 3.0},
+    "pred-lr-x30": {"predictor_lr_multiplier": 30.0},
+    "lr0.3": {"lr": 0.3},
+    "ema0.99": {"ema": 0.99},
+    "ema0.996": {"ema": 0.996},
+}
+
+
+def run(method: str, name: str, seed: int, overrides: dict | None = None) -> dict:
+    """Train ``method``'s preset with candidate ``name``'s changes; the row that is recorded."""
+    from ssl_course.train import train
+
+    changes = {**CANDIDATES[name], **(overrides or {})}
+    start = time.perf_counter()
+    config = preset(method, **changes, seed=seed, out=None, progress=False)
+    result = train(config)
+    return {"method": method, "candidate": name, "changes": changes, "seed": seed, "knn": result.knn,
+            "linear_probe": result.linear_probe, "random_init_knn": result.random_init_knn,
+            "effective_rank": round(result.effective_rank, 2), "steps": result.steps,
+            "train_seconds": round(result.seconds, 1), "seconds": round(time.perf_counter() - start, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--method", choices=("simsiam", "byol"), default="simsiam")
+    parser.add_argument("--candidates", nargs="+", default=["preset"], choices=list(CANDIDATES), metavar="NAME")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="extra changes for every candidate, e.g. epochs=20 (values parsed as JSON)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results_recipe_search.jsonl"))
+    parser.add_argument("--list", action="store_true", help="print the candidates and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, changes in CANDIDATES.items():
+            print(f"{name:24s} {changes}")
+        return 0
+    extra = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        extra[key] = json.loads(value)
+    for name in args.candidates:
+        for seed in args.seeds:
+            row = run(args.method, name, seed, extra)
+            if extra:
+                row["candidate"] = name + "".join(f" {k}={v}" for k, v in extra.items())
+            print(json.dumps(row), flush=True)
+            with args.out.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
