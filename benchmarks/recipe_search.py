@@ -29,6 +29,13 @@ CANDIDATES = {
     "pred-fixed-lr-x10": {"predictor_fixed_lr": True, "predictor_lr_multiplier": 10.0},
     "pred-lr-x10-no-wd": {"predictor_lr_multiplier": 10.0, "predictor_weight_decay": 0.0},
     "pred-lr-x10-hidden64": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 64},
+    "pred-lr-x10-hidden128": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 128},
+    "pred-lr-x10-hidden512": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 512},
+    "pred-hidden512": {"pred_hidden_dim": 512},
+    "pred-lr-x10-hidden1024": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 1024},
+    "pred-lr-x10-hidden512-lr0.05": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 512, "lr": 0.05},
+    "pred-lr-x10-hidden512-fixed": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 512, "predictor_fixed_lr": True},
+    "pred-lr-x10-hidden512-no-wd": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 512, "predictor_weight_decay": 0.0},
     "pred-lr-x10-lr0.2": {"predictor_lr_multiplier": 10.0, "lr": 0.2},
     "pred-lr-x10-lr0.05": {"predictor_lr_multiplier": 10.0, "lr": 0.05},
     "pred-lr-x10-wd1e-4": {"predictor_lr_multiplier": 10.0, "weight_decay": 1e-4},
@@ -36,6 +43,8 @@ CANDIDATES = {
     "pred-lr-x3": {"predictor_lr_multiplier": 3.0},
     "pred-lr-x30": {"predictor_lr_multiplier": 30.0},
     "lr0.3": {"lr": 0.3},
+    "pred-lr-x10-lr0.3": {"predictor_lr_multiplier": 10.0, "lr": 0.3},
+    "pred-lr-x30-no-wd": {"predictor_lr_multiplier": 30.0, "predictor_weight_decay": 0.0},
     "ema0.99": {"ema": 0.99},
     "ema0.996": {"ema": 0.996},
 }
@@ -55,6 +64,28 @@ def run(method: str, name: str, seed: int, overrides: dict | None = None) -> dic
             "train_seconds": round(result.seconds, 1), "seconds": round(time.perf_counter() - start, 1)}
 
 
+def markdown_table(rows: list[dict]) -> str:
+    """One line per (method, candidate, steps) in the order first tried: kNN and probe (mean ± std over its
+    seeds), effective rank and the seconds of the whole run."""
+    import statistics
+
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["method"], row["candidate"], row["steps"]), []).append(row)
+
+    def cell(values, digits=3):
+        mean = statistics.mean(values)
+        return f"{mean:.{digits}f} ± {statistics.stdev(values):.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
+
+    lines = ["| method | candidate | steps | seeds | kNN | probe | effective rank | seconds |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for (method, name, steps), group in groups.items():
+        lines.append(f"| {method} | {name} | {steps} | {len(group)} | {cell([r['knn'] for r in group])} | "
+                     f"{cell([r['linear_probe'] for r in group])} | {cell([r['effective_rank'] for r in group], 1)} | "
+                     f"{cell([r['seconds'] for r in group], 0)} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--method", choices=("simsiam", "byol"), default="simsiam")
@@ -64,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra changes for every candidate, e.g. epochs=20 (values parsed as JSON)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results_recipe_search.jsonl"))
     parser.add_argument("--list", action="store_true", help="print the candidates and exit")
+    parser.add_argument("--table", action="store_true", help="print the recorded results as a markdown table and exit")
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown_table([json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]))
+        return 0
     if args.list:
         for name, changes in CANDIDATES.items():
             print(f"{name:24s} {changes}")

@@ -8,7 +8,8 @@
 Each run starts from its method's preset (``ssl_course.presets``) and writes
 ``<out>/<run>-s<seed>/``:
 
-* ``metrics.jsonl``: the monitor every 10 steps and kNN on a 2 000-image subset every epoch;
+* ``metrics.jsonl``: the monitor every 10 steps and kNN on a 2 000-image subset every epoch (its
+  random-init value, measured the same way, is ``random_init_curve_knn`` in the summary);
 * ``backbone.pt``: the trained backbone only (with the config, for ``ssl-course eval``);
 * ``summary.json``: config, steps, seconds, device, final kNN and linear probe, and the same
   for the backbone at random init.
@@ -38,7 +39,14 @@ from ssl_course.checkpoint import save_checkpoint  # noqa: E402
 from ssl_course.presets import for_steps, preset, steps_per_epoch  # noqa: E402
 from ssl_course.train import train  # noqa: E402
 
-COLLAPSE = {"width": 8, "predictor_lr_multiplier": 10.0, "steps": 1216}  # as ssl_course.theory.collapse
+# The studies of notebook 07 keep the head they were trained with, before the CPU recipe's head grew
+# to 512 hidden units: the MLP with its d/4 bottleneck (pred_hidden_dim None), lr x10
+EARLIER_HEAD = {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": None}
+COLLAPSE = {"width": 8, **EARLIER_HEAD, "steps": 1216}  # as ssl_course.theory.collapse
+# SimSiam's heads other than the MLP keep the settings they were trained with: no hidden layer to size,
+# and the encoder's lr (the recipe's x10 is the MLP head's) for Wen & Li's identity + off-diagonal
+# head and for DirectPred/DirectCopy/none, which have nothing to train
+ENCODER_LR = {"predictor_lr_multiplier": 1.0, "pred_hidden_dim": None}
 # run name -> (method, what differs from the method's preset; "steps": stop there, the lr schedule
 # planned for exactly those steps, unless "epochs" is given)
 RUNS = {
@@ -46,15 +54,15 @@ RUNS = {
     "byol": ("byol", {}),
     "simsiam": ("simsiam", {}),
     "simsiam-no-stop-gradient": ("simsiam", {"stop_gradient": False}),
-    "simsiam-no-predictor": ("simsiam", {"predictor": "none"}),
-    "simsiam-linear": ("simsiam", {"predictor": "linear", "predictor_lr_multiplier": 10.0}),
-    "simsiam-directpred": ("simsiam", {"predictor": "directpred"}),
-    "simsiam-directcopy": ("simsiam", {"predictor": "directcopy"}),
+    "simsiam-no-predictor": ("simsiam", {"predictor": "none", **ENCODER_LR}),
+    "simsiam-linear": ("simsiam", {"predictor": "linear", **ENCODER_LR, "predictor_lr_multiplier": 10.0}),
+    "simsiam-directpred": ("simsiam", {"predictor": "directpred", **ENCODER_LR}),
+    "simsiam-directcopy": ("simsiam", {"predictor": "directcopy", **ENCODER_LR}),
     "byol-linear": ("byol", {"predictor": "linear", "predictor_lr_multiplier": 10.0}),
-    "byol-directpred": ("byol", {"predictor": "directpred"}),
-    "byol-directcopy": ("byol", {"predictor": "directcopy"}),
+    "byol-directpred": ("byol", {"predictor": "directpred", **ENCODER_LR}),
+    "byol-directcopy": ("byol", {"predictor": "directcopy", **ENCODER_LR}),
     # Wen & Li 2022: E = I + trainable off-diagonal; E fixed at I is exactly "simsiam-no-predictor"
-    "simsiam-identity-offdiag": ("simsiam", {"predictor": "identity_offdiag"}),
+    "simsiam-identity-offdiag": ("simsiam", {"predictor": "identity_offdiag", **ENCODER_LR}),
     # Li, Efros & Pathak 2022 (notebook 07): one small SimSiam model (width 8, predictor lr x10), 1 216
     # steps on 5 %, 20 % and 100 % of the data; 100 % is also the multi-epoch regime, against continual
     # (4 chunks of 2 500 images, each for 16 epochs, never revisited) and hybrid (2 rounds over the
@@ -70,7 +78,7 @@ RUNS = {
 # whose labelled first 10 000 are shapes' own train split, so every run is evaluated on the same
 # images), at a fixed budget of 600 steps of 128 images (same steps, i.e. same compute)
 PHASE_WIDTHS, PHASE_SIZES, PHASE_STEPS = (1, 2, 4, 16), (500, 2_000, 10_000, 100_000), 600
-PHASE = {"dataset": "shapes-100k", "predictor_lr_multiplier": 10.0, "steps": PHASE_STEPS}
+PHASE = {"dataset": "shapes-100k", **EARLIER_HEAD, "steps": PHASE_STEPS}
 RUNS.update({f"phase-w{w}-n{n}": ("simsiam", {**PHASE, "width": w, "train_subset": n})
              for w in PHASE_WIDTHS for n in PHASE_SIZES})
 # continual vs multi-epoch where the small model collapses more with more data (width 2): the same
@@ -80,7 +88,8 @@ STREAM = {**PHASE, "width": 2, "train_subset": 10_000, "chunks": 4, "epochs": 32
 RUNS.update({"phase-w2-continual": ("simsiam", {**STREAM, "chunk_epochs": 8}),
              "phase-w2-hybrid": ("simsiam", {**STREAM, "chunk_epochs": 4})})
 SEEDS = (0, 1, 2)
-SMOKE = dict(epochs=1, max_steps=4, batch_size=16, train_subset=64, width=4, proj_hidden_dim=32, proj_dim=16)
+SMOKE = dict(epochs=1, max_steps=4, batch_size=16, train_subset=64, width=4, proj_hidden_dim=32, proj_dim=16,
+             pred_hidden_dim=8)
 DEFAULT_OUT = ROOT / "assets" / "reference_runs"
 
 
@@ -97,8 +106,8 @@ def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool
         config = for_steps(config, steps) if "epochs" not in changes else dataclasses.replace(config, max_steps=steps)
     # kNN on a subset about once an epoch (at most 16 times a run): the curve the notebooks plot with seed bands
     # (and at least 8 times, also when a run is shorter than one epoch)
-    config.eval_every = 2 if smoke else min(max(steps_per_epoch(config), (config.max_steps or 0) // 16),
-                                            max(1, (config.max_steps or 0) // 8))
+    total = config.max_steps or config.epochs * steps_per_epoch(config)
+    config.eval_every = 2 if smoke else min(max(steps_per_epoch(config), total // 16), max(1, total // 8))
     return config
 
 
@@ -127,6 +136,7 @@ def train_one(name: str, seed: int, out: Path, full: bool = False, smoke: bool =
         "knn": result.knn, "linear_probe": result.linear_probe,
         "random_init_knn": result.random_init_knn, "random_init_probe": result.random_init_probe,
         "feature_auc": result.feature_auc, "random_init_feature_auc": result.random_init_feature_auc,
+        "random_init_curve_knn": result.random_init_curve_knn,
         "spectrum": result.spectrum, "effective_rank": result.effective_rank, "std_of_normalized": result.std_of_normalized,
         "collapse_step": result.collapse_step, "config": config_dict,
     }
@@ -188,6 +198,32 @@ def write_readme_table(readme: Path = ROOT / "README.md", out: Path = DEFAULT_OU
     readme.write_text(f"{before}{start}\n{readme_table(out)}\n{end}{after}")
 
 
+def add_curve_baseline(folder: Path) -> float | None:
+    """Give a shipped run its kNN curve's random-init line (``random_init_curve_knn``) when it lacks one.
+
+    The untrained backbone is rebuilt as the trainer built it (seeded by ``config.seed``); scored on
+    the full sets it must give the recorded ``random_init_knn`` exactly, else nothing is written.
+    """
+    from ssl_course.trained import build_from_config, evaluate
+    from ssl_course.config import TrainConfig
+    from ssl_course.data import dataset_spec
+
+    path = folder / "summary.json"
+    summary = json.loads(path.read_text())
+    if summary.get("random_init_curve_knn") is not None:
+        return None
+    config = TrainConfig(**{**summary["config"], "device": "cpu"})
+    torch.manual_seed(config.seed)
+    backbone = build_from_config(config, dataset_spec(config.dataset).image_size).backbone.eval()
+    check = evaluate(backbone, config, probe=False)["knn"]
+    if abs(check - summary["random_init_knn"]) > 1e-9:
+        raise RuntimeError(f"{folder.name}: the rebuilt initialisation scores kNN {check}, "
+                           f"the run recorded {summary['random_init_knn']}: not the same network")
+    summary["random_init_curve_knn"] = evaluate(backbone, config, subset=config.eval_subset, probe=False)["knn"]
+    path.write_text(json.dumps(summary, indent=1))
+    return summary["random_init_curve_knn"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", nargs="+", default=list(RUNS), choices=list(RUNS), metavar="RUN",
@@ -198,7 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny runs that check the pipeline in seconds")
     parser.add_argument("--report", action="store_true", help="print the finished runs as a markdown table, train nothing")
     parser.add_argument("--readme", action="store_true", help="rewrite the README's results table from the runs, train nothing")
+    parser.add_argument("--curve-baselines", action="store_true",
+                        help="give finished runs that lack it their kNN curve's random-init line, train nothing")
     args = parser.parse_args(argv)
+    if args.curve_baselines:
+        for folder in sorted(p.parent for p in args.out.glob("*/summary.json")):
+            value = add_curve_baseline(folder)
+            print(f"{folder.name}: {'has one already' if value is None else f'random init, curve evaluation: {value:.4f}'}")
+        return 0
     if args.readme:
         write_readme_table(out=args.out)
         return 0

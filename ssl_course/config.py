@@ -22,8 +22,8 @@ class TrainConfig(MethodConfig):
     keywords, ``TrainConfig(method="byol", ema=0.99)``, and the flat JSON of every saved run
     stay valid.
 
-    The defaults are SimSiam's CPU preset; ``ssl_course.presets.preset(method)`` gives any
-    method's recipe (CPU or FULL), and a test keeps the two equal.
+    The defaults are the CPU recipe every method shares (``presets.CPU_BASE``; a test keeps the two
+    equal); ``ssl_course.presets.preset(method)`` adds the method's own fields (CPU or FULL).
     """
 
     method: str = "simsiam"
@@ -122,9 +122,12 @@ class TrainResult:
     feature_auc: float | None = None  # partial collapse of the test features (Li et al.; higher = more collapsed)
     random_init_feature_auc: float | None = None
     spectrum: list[float] | None = None  # the cumulative singular-value curve whose mean is feature_auc
+    # the untrained backbone scored as the kNN curve during training is (eval_subset images, knn_k):
+    # the curve's own starting line, which the final full-set random_init_knn is not
+    random_init_curve_knn: float | None = None
 
     def summary(self) -> dict:
         keys = ("knn", "linear_probe", "random_init_knn", "random_init_probe", "feature_auc", "random_init_feature_auc",
-                "loss", "std_of_normalized", "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
+                "random_init_curve_knn", "loss", "std_of_normalized", "effective_rank", "steps", "seconds", "collapsed", "collapse_step")
         data = {k: getattr(self, k) for k in keys}
         return {**data, "method": self.config.method, "dataset": self.config.dataset, "out": None if self.out is None else str(self.out)}

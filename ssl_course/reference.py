@@ -47,7 +47,8 @@ def load(names=None, root: str | Path | None = None):
         if names is None or summary["run"] in names:
             config = summary.get("config", {})
             rows.append({k: v for k, v in summary.items() if k != "config"} | {"folder": str(path.parent)}
-                        | {k: config.get(k) for k in ("dataset", "width", "train_subset", "chunks", "chunk_epochs")})
+                        | {k: config.get(k) for k in ("dataset", "width", "train_subset", "chunks", "chunk_epochs",
+                                                      "eval_subset", "knn_k")})
     if not rows:
         wanted = "any run" if names is None else ", ".join(names)
         raise FileNotFoundError(f"no reference runs for {wanted} in {root}: clone the repository (they ship in "
@@ -62,7 +63,7 @@ def load(names=None, root: str | Path | None = None):
 def curves(table, key: str = "knn"):
     """``key`` over training for every row of ``table``: columns run, seed, step, key.
 
-    Logged keys: ``knn`` (a 2 000-image subset, once an epoch); every 10 steps ``loss``,
+    Logged keys: ``knn`` (on ``eval_subset`` images, see ``curve_evaluation``); every 10 steps ``loss``,
     ``effective_rank``, ``std_of_normalized`` and, with a linear head, ``commutator`` and ``alignment``.
     """
     import pandas as pd
@@ -109,18 +110,44 @@ def format_table(table, extra=()) -> str:
     return "\n".join(lines)
 
 
+def curve_evaluation(table) -> str:
+    """How the runs' kNN curves were measured, in words (their ``eval_subset`` and ``knn_k``)."""
+    subset, k = int(table["eval_subset"].iloc[0]), int(table["knn_k"].iloc[0])
+    return f"k = {k}, {subset:,} labelled training images vs {subset // 2:,} test images".replace(",", "\u2009")
+
+
 def plot_curves(table, key: str = "knn", ax=None, title: str | None = None, baseline: bool | None = None):
-    """``key`` over training per run, mean ± std over seeds (seaborn); for kNN, a dotted random-init line."""
+    """``key`` over training per run, mean ± std over seeds (seaborn).
+
+    For kNN the curve is a cheap evaluation on a subset (``curve_evaluation``), so it ends below the
+    full-set kNN of the tables: each run's final full-set kNN is marked at the curve's end (×), and the
+    dotted line is the random init *measured as the curve is* (``random_init_curve_knn``).
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.4))
-    sns.lineplot(data=curves(table, key), x="step", y=key, hue="run", errorbar="sd", ax=ax)
+    runs = [r for r in (table["run"].cat.categories if hasattr(table["run"], "cat") else table["run"].unique())
+            if (table["run"] == r).any()]
+    palette = dict(zip(runs, sns.color_palette(n_colors=len(runs))))
+    data = curves(table, key)
+    sns.lineplot(data=data, x="step", y=key, hue="run", hue_order=runs, palette=palette, errorbar="sd", ax=ax)
+    if key == "knn":
+        last = data.groupby("run", observed=True)["step"].max()
+        for run in runs:
+            ax.plot(last[run], table.loc[table["run"] == run, "knn"].mean(), "x", color=palette[run], ms=7, mew=2)
+        ax.plot([], [], "x", color="grey", label="final kNN, full test set")
     if baseline if baseline is not None else key == "knn":
-        ax.axhline(table["random_init_knn"].mean(), ls=":", c="k", lw=1, label="random init")
-    label = "kNN accuracy (2 000-image subset)" if key == "knn" else key.replace("_", " ")
-    ax.set(ylabel=label, title=title or f"{label} over training (mean ± std over seeds)")
+        column = "random_init_curve_knn" if "random_init_curve_knn" in table and table["random_init_curve_knn"].notna().all() \
+            else "random_init_knn"
+        ax.axhline(table[column].mean(), ls=":", c="k", lw=1,
+                   label="random init" + (", same evaluation" if column == "random_init_curve_knn" else ""))
+    label = f"kNN accuracy ({curve_evaluation(table)})" if key == "knn" else key.replace("_", " ")
+    ax.set(ylabel="kNN accuracy (subset)" if key == "knn" else label,
+           title=title or f"{label} over training (mean ± std over seeds)")
+    if key == "knn":
+        ax.set_xlabel(f"step   (curve: {curve_evaluation(table)})", fontsize=8)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.figure.tight_layout()
     return ax

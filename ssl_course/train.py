@@ -238,17 +238,20 @@ class Run:
     def finish(self, seconds: float) -> TrainResult:
         """The final checkpoint, then kNN, probe and feature AUC of the trained and the untrained backbone."""
         self.save(seconds)
-        scores, baseline = {}, {}
+        scores, baseline, curve_baseline = {}, {}, None
         if self.config.final_eval and self.context.is_main:
             scores = evaluate(self.method.backbone, self.config, self.data, spectrum=True)
             if self.untrained is not None:
                 baseline = random_init_scores(self.config, self.untrained, self.data)
+                if self.config.eval_every:  # the kNN curve's own random-init line, measured as the curve is
+                    curve_baseline = evaluate(self.untrained, self.config, self.data, self.config.eval_subset, probe=False)["knn"]
         distributed.barrier(self.context)
         last = self.last
         return TrainResult(self.method, self.config, self.history, self.step, round(seconds, 3), last["loss"],
                            last["std_of_normalized"], last["effective_rank"], scores.get("knn"), self.out, self.collapsed,
                            self.collapse_step, scores.get("linear_probe"), baseline.get("knn"), baseline.get("linear_probe"),
-                           scores.get("feature_auc"), baseline.get("feature_auc"), scores.get("spectrum"))
+                           scores.get("feature_auc"), baseline.get("feature_auc"), scores.get("spectrum"),
+                           random_init_curve_knn=curve_baseline)
 
 
 def train(config: TrainConfig, resume: bool = False, loss=None, ema_update=None, predictor_weight=None,

@@ -21,3 +21,36 @@ def test_throughput_smoke_run_prints_one_json_line():
     assert abs(result["ours_over_bound"] - result["ours_img_s"] / result["model_bound_img_s"]) < 0.01
     assert abs(result["ours_over_lightly"] - result["ours_img_s"] / result["lightly_style_img_s"]) < 0.01
     assert result["device"].startswith("cpu") and result["batch_size"] == 16
+
+
+def _load_benchmark(name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_each_side_plans_the_steps_that_fit_its_budget():
+    quality = _load_benchmark("quality_vs_lightly")
+    assert quality.steps_that_fit(0.1, 120.0, 1170) == 1170  # the recipe fits: all of it
+    assert quality.steps_that_fit(0.2, 120.0, 1170) == 600  # it does not: as many steps as fit
+    assert quality.steps_that_fit(500.0, 120.0, 1170) == 1  # at least one
+
+
+@pytest.mark.slow
+def test_quality_benchmark_trains_both_sides_and_reports_one_json_line(tmp_path, capsys):
+    quality = _load_benchmark("quality_vs_lightly")
+    assert quality.main(["--budget", "2", "--seeds", "1", "--json", str(tmp_path / "result.json")]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    written = json.loads((tmp_path / "result.json").read_text())
+    assert printed == written
+    assert {"ours_knn", "lightly_knn", "budget_s", "seeds"} <= printed.keys()
+    assert printed["budget_s"] == 2.0 and printed["seeds"] == 1
+    (row,) = printed["per_seed"]
+    for side in ("ours", "lightly"):
+        assert 0.0 < row[side]["knn"] <= 1.0 and row[side]["steps"] >= 1
+        assert row[side]["seconds"] < 2.0 + 30  # stopped at the budget (plus at most one slow step)
+    assert printed["ours_knn"] == pytest.approx(row["ours"]["knn"], abs=1e-4)
+    assert printed["lightly_knn"] == pytest.approx(row["lightly"]["knn"], abs=1e-4)

@@ -13,8 +13,14 @@ def cli_config(*flags):
     return train_config(build_parser().parse_args(["train", *flags]))
 
 
-def test_trainconfig_defaults_are_simsiam_cpu_preset():
-    assert TrainConfig() == preset("simsiam")
+def test_trainconfig_defaults_are_the_cpu_base_and_simsiam_adds_its_row():
+    import dataclasses
+
+    from ssl_course.presets import CPU_BASE, CPU_METHOD
+
+    assert TrainConfig() == CPU_BASE
+    assert preset("simsiam") == dataclasses.replace(TrainConfig(), **CPU_METHOD["simsiam"])
+    assert preset("simsiam").pred_hidden_dim == 512 and preset("byol").pred_hidden_dim is None
 
 
 @pytest.mark.parametrize("method", ["simclr", "byol", "simsiam"])

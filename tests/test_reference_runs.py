@@ -62,6 +62,22 @@ def test_shipped_runs_are_complete_and_small():
 
 
 @pytest.mark.skipif(not SHIPPED, reason="no reference runs shipped in this checkout")
+def test_every_shipped_run_was_trained_with_the_config_the_script_makes_now(tmp_path):
+    """A preset change that a shipped run did not follow fails here: rebuild that run, or pin the
+    fields it was trained with in scripts/reference_runs.py's RUNS."""
+    import dataclasses
+
+    from ssl_course.config import RUNTIME_FIELDS
+
+    script = load_script()
+    for path in sorted(reference.reference_dir().glob("*/summary.json")):
+        summary = json.loads(path.read_text())
+        expected = dataclasses.asdict(script.run_config(summary["run"], summary["seed"], tmp_path))
+        differing = {key: (summary["config"].get(key, expected[key]), value) for key, value in expected.items()
+                     if (key not in RUNTIME_FIELDS or key == "eval_every") and summary["config"].get(key, value) != value}
+        assert not differing, f"{path.parent.name}: shipped vs now {differing}"
+
+
 def test_every_shipped_backbone_loads_with_its_recorded_steps():
     for path in SHIPPED:
         _, _, steps = load_trained(path.parent / "backbone.pt")
@@ -134,3 +150,22 @@ def test_readme_table_is_rewritten_between_its_markers(tmp_path):
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith(f"{end}\noutro\n") and "old table" not in text
     assert "| SimSiam | 0.520 ± 0.020 | 0.520 ± 0.020 | +0.210 ± 0.010 ✓ | 10.0 |" in text
+
+
+@pytest.mark.slow
+def test_demo_sets_a_live_simsiam_run_beside_the_reference_runs(tmp_path):
+    from ssl_course import reference
+    from ssl_course.demo import DEMO_REFERENCES, run_demo
+
+    summary = run_demo(out=tmp_path / "demo", seconds=2, progress=False)
+    table = reference.load(list(DEMO_REFERENCES))
+    assert list(summary["reference_knn"]) == list(DEMO_REFERENCES.values())
+    for run, label in DEMO_REFERENCES.items():
+        knn = table.loc[table["run"] == run, "knn"]
+        assert summary["reference_knn"][label]["knn"] == pytest.approx(knn.mean(), abs=1e-4)
+        assert summary["reference_knn"][label]["std"] == pytest.approx(knn.std(ddof=1), abs=1e-4)
+    assert 0 < summary["live_simsiam_knn"] <= 1 and summary["train_seconds"] < 2 + 10
+    assert (tmp_path / "demo" / "demo.png").stat().st_size > 10_000
+    lines = summary["table"].splitlines()
+    assert len(lines) == 2 + 1 + len(DEMO_REFERENCES) + 2 and "raw pixels" in lines[-1]
+    assert json.loads((tmp_path / "demo" / "demo.json").read_text())["live_simsiam_knn"] == summary["live_simsiam_knn"]

@@ -150,7 +150,7 @@ from ssl_course.course import plot_accuracies, run_config
 from ssl_course.evaluation import pixel_knn
 from ssl_course.train import train
 
-config = run_config("simclr", full=FULL, steps=300)
+config = run_config("simclr", full=FULL, steps=200)
 result = train(config)  # it also scores the same network at random init, for comparison
 accuracies = {"SimCLR": result.knn, "random init": result.random_init_knn, "raw pixels": pixel_knn(config.dataset)}
 print({name: round(value, 2) for name, value in accuracies.items()})
@@ -206,7 +206,7 @@ plot_view_similarity({"random init": untrained_backbone(config), "SimCLR": resul
 # training each image's own other view is clearly the most similar, and the brighter off-diagonal
 # cells tend to be images of the same shape class (the panel titles give the two means).
 #
-# Without any label, 300 steps of SimCLR give features whose nearest neighbours share the class
+# Without any label, 200 steps of SimCLR give features whose nearest neighbours share the class
 # clearly more often than those of the same network untrained, and a little more often than raw
 # pixels (the numbers are printed above; one seed). The demo's 100 s run widens both gaps.
 #

@@ -26,9 +26,10 @@ from ssl_course.data import train_size
 from ssl_course.presets import NOTEBOOK_GPU_MINUTES, T4_IMAGES_PER_SECOND
 
 PAPER_AUC = {0.01: 0.610, 0.05: 0.748, 0.10: 0.845, 0.20: 0.879, 0.50: 0.871, 1.00: 0.858}
-# The lesson's sizes; everything else is SimSiam's preset (ssl_course.presets), with the
-# predictor's lr x10 (Chen & He keep the predictor's lr fixed; x10 plays that role here).
+# The lesson's sizes; everything else is SimSiam's preset (ssl_course.presets), with the head the
+# shipped studies were trained with: the MLP with its d/4 bottleneck, lr x10 (EARLIER_HEAD).
 CPU = dict(width=8, steps=300)
+EARLIER_HEAD = dict(predictor_lr_multiplier=10.0, pred_hidden_dim=None)  # as scripts/reference_runs.py
 # FULL: ResNet-18 on CIFAR-10, batch 512; the notebook's three runs fit about an hour of a free Colab GPU
 GPU = dict(steps=int(NOTEBOOK_GPU_MINUTES / 3 * 60 * T4_IMAGES_PER_SECOND / 512))
 
@@ -43,7 +44,7 @@ def _train_and_measure(settings: dict, **fields) -> dict:
 
     full = settings["full"]
     config = preset("simsiam", full=full, seed=settings["seed"], out=None, progress=settings["progress"],
-                    checkpoint_every=0, predictor_lr_multiplier=10.0,
+                    checkpoint_every=0, **EARLIER_HEAD,
                     **({} if full else {"dataset": settings["dataset"], "width": settings["width"]}), **fields)
     if "epochs" in fields:
         config.max_steps = settings["steps"]
@@ -177,7 +178,7 @@ def plot_regimes(table, axes=None):
     import pandas as pd
     import seaborn as sns
 
-    from ssl_course.reference import curves
+    from ssl_course.reference import curve_evaluation, curves
 
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(11, 3.2), dpi=80, gridspec_kw={"width_ratios": [3, 2]})
@@ -188,7 +189,8 @@ def plot_regimes(table, axes=None):
     steps = int(runs["steps"].max())
     for k in range(1, 4):  # 4 chunks, each for a quarter of the steps
         axes[0].axvline(k * steps / 4, color="0.75", ls=":", lw=1)
-    axes[0].set(ylabel="kNN (2 000-image subset)", title="kNN over training (continual: a new chunk at each dotted line)")
+    axes[0].set(ylabel="kNN (subset)", xlabel=f"step   (kNN: {curve_evaluation(runs)})",
+                title="kNN over training (continual: a new chunk at each dotted line)")
     axes[0].legend(fontsize=7)
     scores = pd.DataFrame([{"regime": r["regime"], "score": name, "value": r[key]} for r in reference_rows(runs)
                            for name, key in (("probe", "linear_probe"), ("kNN", "knn"), ("AUC", "auc"))])
