@@ -107,7 +107,7 @@ def _add_train_command(sub) -> None:
     tr.add_argument("--predictor", default=None, choices=list(PREDICTORS), help="default: the method's own")
     option("--proj-hidden-dim", int, "projector hidden width")
     option("--proj-dim", int, "projection (and predictor) dimension")
-    option("--pred-hidden-dim", int, "mlp predictor bottleneck")
+    option("--pred-hidden-dim", int, "mlp predictor hidden width")
     option("--predictor-lr-multiplier", float, "the predictor's lr relative to the encoder's")
     option("--predictor-weight-decay", float, "the predictor's weight decay")
     tr.add_argument("--predictor-fixed-lr", action=argparse.BooleanOptionalAction, default=None,

@@ -37,6 +37,20 @@ def test_smoke_writes_a_run_that_evaluates_to_its_summary(tmp_path, capsys):
     capsys.readouterr()
     script.main(["--smoke", "--out", str(tmp_path), "--runs", "simsiam", "--seeds", "0"])
     assert "simsiam-s0: done already, skipped" in capsys.readouterr().out
+    # the kNN curve's own random-init line: measured as the curve is (the subset), and rebuilt exactly
+    # for a run shipped without it
+    recorded = summary["random_init_curve_knn"]
+    from ssl_course.trained import build_from_config
+
+    _, config, _ = load_trained(folder / "backbone.pt")
+    torch.manual_seed(config.seed)
+    untrained = build_from_config(config, 32).backbone.eval()
+    assert recorded == evaluate(untrained, config, subset=config.eval_subset, probe=False)["knn"]
+    del summary["random_init_curve_knn"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+    assert script.add_curve_baseline(folder) == recorded
+    assert json.loads((folder / "summary.json").read_text())["random_init_curve_knn"] == recorded
+    assert script.add_curve_baseline(folder) is None  # has one already
 
 
 def test_an_interrupted_run_resumes_exactly(tmp_path):
