@@ -48,13 +48,13 @@ def reference_scores() -> dict[str, dict]:
 
 def format_table(live: dict, references: dict[str, dict], random_knn: float, pixels: float) -> str:
     """The printed table: every feature extractor's kNN, where it comes from."""
-    lines = [f"{'features':<28} {'kNN (test)':>14}  source", "-" * 72,
-             f"{'SimSiam, live':<28} {live['knn']:>14.3f}  this run: {live['steps']} steps, {live['seconds']:.0f} s"]
+    lines = [f"{'features':<28} {'kNN (test)':<15}  source", "-" * 72,
+             f"{'SimSiam, live':<28} {live['knn']:>7.3f}{'':8}  this run: {live['steps']} steps, {live['seconds']:.0f} s"]
     for label, row in references.items():
         lines.append(f"{label:<28} {row['knn']:>7.3f} ± {row['std']:.3f}  reference runs: {row['seeds']} seeds, "
                      f"{row['steps']} steps")
-    lines += [f"{'random init':<28} {random_knn:>14.3f}  the same network, untrained",
-              f"{'raw pixels':<28} {pixels:>14.3f}  flattened images"]
+    lines += [f"{'random init':<28} {random_knn:>7.3f}{'':8}  the same network, untrained",
+              f"{'raw pixels':<28} {pixels:>7.3f}{'':8}  flattened images"]
     return "\n".join(lines)
 
 
