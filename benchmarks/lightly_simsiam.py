@@ -51,6 +51,16 @@ def lightly_loader(dataset: str, batch_size: int, workers: int, pin_memory: bool
                                        num_workers=workers, pin_memory=pin_memory, persistent_workers=workers > 0)
 
 
+def lightly_step(backbone, projector, predictor, criterion, optimizer, x0, x1) -> None:
+    """One SimSiam step as lightly's examples write it: symmetric loss, targets detached."""
+    z0, z1 = projector(backbone(x0)), projector(backbone(x1))
+    p0, p1 = predictor(z0), predictor(z1)
+    loss = 0.5 * (criterion(p0, z1.detach()) + criterion(p1, z0.detach()))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
 def lightly_run(seconds: float, batch_size: int, lr: float, width: int, workers: int, epochs: int, seed: int) -> dict:
     from lightly.loss import NegativeCosineSimilarity
     from lightly.models.modules import SimSiamPredictionHead, SimSiamProjectionHead
@@ -74,12 +84,7 @@ def lightly_run(seconds: float, batch_size: int, lr: float, width: int, workers:
     steps, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         for x0, x1 in loader:
-            z0, z1 = projector(backbone(x0)), projector(backbone(x1))
-            p0, p1 = predictor(z0), predictor(z1)
-            loss = 0.5 * (criterion(p0, z1.detach()) + criterion(p1, z0.detach()))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            lightly_step(backbone, projector, predictor, criterion, optimizer, x0, x1)
             schedule.step()
             steps += 1
             if time.perf_counter() - started >= seconds:

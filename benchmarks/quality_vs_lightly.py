@@ -31,6 +31,7 @@ import dataclasses
 import json
 import math
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -38,6 +39,9 @@ import torch
 from torch import nn
 
 from ssl_course.presets import for_steps, preset, steps_per_epoch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lightly_simsiam import lightly_step  # noqa: E402  (the step of lightly's examples, shared)
 
 LIGHTLY_LR_PER_128 = 0.06  # lightly's CIFAR-10 benchmark: lr = 6e-2 * batch_size / 128
 LIGHTLY_MOMENTUM, LIGHTLY_WEIGHT_DECAY = 0.9, 5e-4
@@ -87,14 +91,6 @@ def lightly_run(budget: float, seed: int) -> dict:
     lr = LIGHTLY_LR_PER_128 * config.batch_size / 128
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=LIGHTLY_MOMENTUM, weight_decay=LIGHTLY_WEIGHT_DECAY)
 
-    def step(x0, x1):
-        z0, z1 = projector(backbone(x0)), projector(backbone(x1))
-        p0, p1 = predictor(z0), predictor(z1)
-        loss = 0.5 * (criterion(p0, z1.detach()) + criterion(p1, z0.detach()))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
     views, started = _views(config), time.perf_counter()
     recipe_steps = config.epochs * steps_per_epoch(config)
     done, total, timed_from = 0, None, None
@@ -102,7 +98,7 @@ def lightly_run(budget: float, seed: int) -> dict:
         if total is not None:
             for group in optimizer.param_groups:  # cosine decay over the planned steps, as lightly's benchmark
                 group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * done / total))
-        step(x0, x1)
+        lightly_step(backbone, projector, predictor, criterion, optimizer, x0, x1)
         done += 1
         if done == 3:
             timed_from = time.perf_counter()
