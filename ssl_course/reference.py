@@ -113,7 +113,8 @@ def format_table(table, extra=()) -> str:
 def curve_evaluation(table) -> str:
     """How the runs' kNN curves were measured, in words (their ``eval_subset`` and ``knn_k``)."""
     subset, k = int(table["eval_subset"].iloc[0]), int(table["knn_k"].iloc[0])
-    return f"k = {k}, {subset:,} labelled training images vs {subset // 2:,} test images".replace(",", "\u2009")
+    spaced = lambda n: f"{n:,}".replace(",", "\u2009")  # noqa: E731  (2 000, as the course writes numbers)
+    return f"k = {k}, {spaced(subset)} labelled training images vs {spaced(subset // 2)} test images"
 
 
 def plot_curves(table, key: str = "knn", ax=None, title: str | None = None, baseline: bool | None = None):

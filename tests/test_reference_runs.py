@@ -183,3 +183,18 @@ def test_demo_sets_a_live_simsiam_run_beside_the_reference_runs(tmp_path):
     lines = summary["table"].splitlines()
     assert len(lines) == 2 + 1 + len(DEMO_REFERENCES) + 2 and "raw pixels" in lines[-1]
     assert json.loads((tmp_path / "demo" / "demo.json").read_text())["live_simsiam_knn"] == summary["live_simsiam_knn"]
+
+
+def test_knn_curves_carry_their_own_random_init_and_the_final_full_set_scores():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    table = reference.load(["simsiam", "simsiam-no-stop-gradient"])
+    ax = reference.plot_knn_curves(table)
+    (dotted,) = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert dotted.get_ydata()[0] == pytest.approx(table["random_init_curve_knn"].mean())
+    assert table["random_init_curve_knn"].mean() < table["random_init_knn"].mean()  # the subset's kNN reads lower
+    marks = [line for line in ax.lines if line.get_marker() == "x" and len(line.get_xdata())]
+    for mark, run in zip(marks, ["simsiam", "simsiam-no-stop-gradient"]):
+        assert mark.get_ydata()[0] == pytest.approx(table.loc[table["run"] == run, "knn"].mean())
+    assert "k = 200, 2\u2009000 labelled training images vs 1\u2009000 test images" in ax.get_xlabel()
