@@ -47,6 +47,19 @@ CANDIDATES = {
     "pred-lr-x30-no-wd": {"predictor_lr_multiplier": 30.0, "predictor_weight_decay": 0.0},
     "ema0.99": {"ema": 0.99},
     "ema0.996": {"ema": 0.996},
+    "proj-dim512": {"proj_dim": 512},
+    "proj-dim512-pred-hidden128": {"proj_dim": 512, "pred_hidden_dim": 128},
+    "batch64": {"batch_size": 64},
+    "batch32": {"batch_size": 32},
+    "proj-dim512-batch64": {"proj_dim": 512, "batch_size": 64},
+    "pred-lr-x10-hidden512-ema0.99": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 512, "ema": 0.99},
+    "pred-lr-x10-hidden512-ema0.98": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 512, "ema": 0.98},
+    "ema0.98": {"ema": 0.98},
+    "ema0.95": {"ema": 0.95},
+    "lr0.07": {"lr": 0.07},
+    "lr0.15": {"lr": 0.15},
+    "wd1e-3": {"weight_decay": 1e-3},
+    "warmup1": {"warmup_epochs": 1.0},
 }
 
 
@@ -58,29 +71,31 @@ def run(method: str, name: str, seed: int, overrides: dict | None = None) -> dic
     start = time.perf_counter()
     config = preset(method, **changes, seed=seed, out=None, progress=False)
     result = train(config)
-    return {"method": method, "candidate": name, "changes": changes, "seed": seed, "knn": result.knn,
+    head = preset(method)
+    head = (f"{head.pred_hidden_dim} wide" if head.pred_hidden_dim else "default") + f", lr x{head.predictor_lr_multiplier:g}"
+    return {"method": method, "candidate": name, "preset_head": head, "changes": changes, "seed": seed, "knn": result.knn,
             "linear_probe": result.linear_probe, "random_init_knn": result.random_init_knn,
             "effective_rank": round(result.effective_rank, 2), "steps": result.steps,
             "train_seconds": round(result.seconds, 1), "seconds": round(time.perf_counter() - start, 1)}
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """One line per (method, candidate, steps) in the order first tried: kNN and probe (mean ± std over its
+    """One line per (method, preset's head, candidate, steps) in the order first tried: kNN and probe (mean ± std over its
     seeds), effective rank and the seconds of the whole run."""
     import statistics
 
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault((row["method"], row["candidate"], row["steps"]), []).append(row)
+        groups.setdefault((row["method"], row["preset_head"], row["candidate"], row["steps"]), []).append(row)
 
     def cell(values, digits=3):
         mean = statistics.mean(values)
         return f"{mean:.{digits}f} ± {statistics.stdev(values):.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
 
-    lines = ["| method | candidate | steps | seeds | kNN | probe | effective rank | seconds |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for (method, name, steps), group in groups.items():
-        lines.append(f"| {method} | {name} | {steps} | {len(group)} | {cell([r['knn'] for r in group])} | "
+    lines = ["| method | preset's head | candidate | steps | seeds | kNN | probe | effective rank | seconds |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for (method, head, name, steps), group in groups.items():
+        lines.append(f"| {method} | {head} | {name} | {steps} | {len(group)} | {cell([r['knn'] for r in group])} | "
                      f"{cell([r['linear_probe'] for r in group])} | {cell([r['effective_rank'] for r in group], 1)} | "
                      f"{cell([r['seconds'] for r in group], 0)} |")
     return "\n".join(lines)

@@ -54,3 +54,27 @@ def test_quality_benchmark_trains_both_sides_and_reports_one_json_line(tmp_path,
         assert row[side]["seconds"] < 2.0 + 30  # stopped at the budget (plus at most one slow step)
     assert printed["ours_knn"] == pytest.approx(row["ours"]["knn"], abs=1e-4)
     assert printed["lightly_knn"] == pytest.approx(row["lightly"]["knn"], abs=1e-4)
+
+
+def test_the_recipe_search_table_gives_each_candidate_its_mean_and_seed_std():
+    search = _load_benchmark("recipe_search")
+    row = dict(method="simsiam", preset_head="512 wide, lr x10", candidate="lr0.07", steps=780, linear_probe=0.5,
+               effective_rank=50.0, seconds=120.0)
+    table = search.markdown_table([{**row, "knn": 0.4}, {**row, "knn": 0.6}, {**row, "candidate": "preset", "knn": 0.55}])
+    lines = table.splitlines()
+    assert len(lines) == 4  # header, rule, one line per candidate
+    assert "| lr0.07 | 780 | 2 | 0.500 ± 0.141 |" in lines[2]  # stdev of (0.4, 0.6) = 0.1414
+    assert "| preset | 780 | 1 | 0.550 |" in lines[3]
+
+
+def test_the_collapse_search_takes_one_regime_and_tables_the_seed_means():
+    search = _load_benchmark("collapse_search")
+    with pytest.raises(ValueError, match="exactly one"):
+        search.run(2, 500, 0)
+    with pytest.raises(ValueError, match="exactly one"):
+        search.run(2, 500, 0, steps=600, epochs=4)
+    row = dict(regime="steps=600", width=2, train_images=500, steps=600, random_init_auc=0.77, knn=0.4,
+               random_init_knn=0.2, linear_probe=0.3)
+    table = search.markdown_table([{**row, "auc": 0.80}, {**row, "auc": 0.84}, {**row, "train_images": 100_000, "auc": 0.9}])
+    assert "| steps=600 | 2 | 500 | 600 | 2 | 0.820 | 0.770 | 0.400 | 0.200 | 0.300 |" in table
+    assert "| steps=600 | 2 | 100000 | 600 | 1 | 0.900 |" in table
