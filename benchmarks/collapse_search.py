@@ -10,7 +10,8 @@ of two regimes:
 
 Every run is scored as the trainer scores it (the test features' explained-variance AUC, kNN,
 linear probe, and the same for the untrained backbone) and appended as one JSON line to
-``--out``. docs/theory.md's list "The search" is written from this file.
+``--out`` (default ``assets/collapse_search.jsonl``, which notebook 07 reads through
+``ssl_course.theory.collapse.search_rows``).
 
     python benchmarks/collapse_search.py --widths 2 16 --sizes 500 100000 --steps 2400
     python benchmarks/collapse_search.py --widths 2 --sizes 500 2000 10000 --epochs 16
@@ -26,9 +27,7 @@ import json
 import time
 from pathlib import Path
 
-from ssl_course.theory.collapse import EARLIER_HEAD
-
-DEFAULT_OUT = Path(__file__).with_name("results_collapse_search.jsonl")
+from ssl_course.theory.collapse import EARLIER_HEAD, SEARCH_FILE
 
 
 def run(width: int, n: int, seed: int, steps: int | None = None, epochs: int | None = None) -> dict:
@@ -76,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     regime = parser.add_mutually_exclusive_group()
     regime.add_argument("--steps", type=int, help="same steps for every size (default 600, as the phase-* runs)")
     regime.add_argument("--epochs", type=int, help="same epochs: passes over the N images")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=Path, default=SEARCH_FILE)
     parser.add_argument("--table", action="store_true", help="print the recorded results as a markdown table and exit")
     args = parser.parse_args(argv)
     if args.table:

@@ -60,6 +60,9 @@ CANDIDATES = {
     "lr0.15": {"lr": 0.15},
     "wd1e-3": {"weight_decay": 1e-3},
     "warmup1": {"warmup_epochs": 1.0},
+    "view24": {"view_size": 24},
+    "view20": {"view_size": 20},
+    "view16": {"view_size": 16},
 }
 
 

@@ -39,9 +39,13 @@ from ssl_course.checkpoint import save_checkpoint  # noqa: E402
 from ssl_course.presets import for_steps, preset, steps_per_epoch  # noqa: E402
 from ssl_course.train import train  # noqa: E402
 
-# The studies of notebook 07 keep the head they were trained with, before the CPU recipe's head grew
-# to 512 hidden units: the MLP with its d/4 bottleneck (pred_hidden_dim None), lr x10
-EARLIER_HEAD = {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": None}
+# Runs not rebuilt since the CPU recipe changed keep what they were trained with: 32-px views for
+# 15 epochs (1 170 steps), before the recipe's smaller views and longer schedule
+EARLIER_VIEWS = {"view_size": None, "epochs": 15}
+# The studies of notebook 07 keep the head and views they were trained with, before the CPU recipe's
+# head grew to 512 hidden units: the MLP with its d/4 bottleneck (pred_hidden_dim None), lr x10; their
+# step counts are their own
+EARLIER_HEAD = {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": None, "view_size": None}
 COLLAPSE = {"width": 8, **EARLIER_HEAD, "steps": 1216}  # as ssl_course.theory.collapse
 # SimSiam's heads other than the MLP keep the settings they were trained with: no hidden layer to size,
 # and the encoder's lr (the recipe's x10 is the MLP head's) for Wen & Li's identity + off-diagonal
@@ -54,15 +58,15 @@ RUNS = {
     "byol": ("byol", {}),
     "simsiam": ("simsiam", {}),
     "simsiam-no-stop-gradient": ("simsiam", {"stop_gradient": False}),
-    "simsiam-no-predictor": ("simsiam", {"predictor": "none", **ENCODER_LR}),
-    "simsiam-linear": ("simsiam", {"predictor": "linear", **ENCODER_LR, "predictor_lr_multiplier": 10.0}),
-    "simsiam-directpred": ("simsiam", {"predictor": "directpred", **ENCODER_LR}),
-    "simsiam-directcopy": ("simsiam", {"predictor": "directcopy", **ENCODER_LR}),
-    "byol-linear": ("byol", {"predictor": "linear", "predictor_lr_multiplier": 10.0}),
-    "byol-directpred": ("byol", {"predictor": "directpred", **ENCODER_LR}),
-    "byol-directcopy": ("byol", {"predictor": "directcopy", **ENCODER_LR}),
+    "simsiam-no-predictor": ("simsiam", {"predictor": "none", **ENCODER_LR, **EARLIER_VIEWS}),
+    "simsiam-linear": ("simsiam", {"predictor": "linear", **ENCODER_LR, "predictor_lr_multiplier": 10.0, **EARLIER_VIEWS}),
+    "simsiam-directpred": ("simsiam", {"predictor": "directpred", **ENCODER_LR, **EARLIER_VIEWS}),
+    "simsiam-directcopy": ("simsiam", {"predictor": "directcopy", **ENCODER_LR, **EARLIER_VIEWS}),
+    "byol-linear": ("byol", {"predictor": "linear", "predictor_lr_multiplier": 10.0, **EARLIER_VIEWS}),
+    "byol-directpred": ("byol", {"predictor": "directpred", **ENCODER_LR, **EARLIER_VIEWS}),
+    "byol-directcopy": ("byol", {"predictor": "directcopy", **ENCODER_LR, **EARLIER_VIEWS}),
     # Wen & Li 2022: E = I + trainable off-diagonal; E fixed at I is exactly "simsiam-no-predictor"
-    "simsiam-identity-offdiag": ("simsiam", {"predictor": "identity_offdiag", **ENCODER_LR}),
+    "simsiam-identity-offdiag": ("simsiam", {"predictor": "identity_offdiag", **ENCODER_LR, **EARLIER_VIEWS}),
     # Li, Efros & Pathak 2022 (notebook 07): one small SimSiam model (width 8, predictor lr x10), 1 216
     # steps on 5 %, 20 % and 100 % of the data; 100 % is also the multi-epoch regime, against continual
     # (4 chunks of 2 500 images, each for 16 epochs, never revisited) and hybrid (2 rounds over the
@@ -150,8 +154,8 @@ def markdown_report(out: Path) -> str:
     from ssl_course import reference
 
     table = reference.load(list(RUNS), root=out)
-    lines = ["| run | seeds | kNN | random init | linear probe | random init | kNN gain | probe gain | eff. rank | feature AUC | minutes a run |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| run | seeds | kNN | random init | linear probe | random init | kNN gain | probe gain | eff. rank | feature AUC | minutes a run | training |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for run, rows in table.groupby("run", observed=True, sort=False):
         cells = [reference.mean_std(rows[k]) for k in ("knn", "random_init_knn", "linear_probe", "random_init_probe")]
         gains = []
@@ -161,7 +165,8 @@ def markdown_report(out: Path) -> str:
             gains.append(f"{mean:+.3f} ± {std:.3f} {verdict}")
         auc = reference.mean_std(rows["feature_auc"]) if "feature_auc" in rows and rows["feature_auc"].notna().all() else "—"
         lines.append(f"| {run} | {len(rows)} | {' | '.join(cells)} | {' | '.join(gains)} | "
-                     f"{rows['effective_rank'].mean():.1f} | {auc} | {rows['wall_seconds'].mean() / 60:.1f} |")
+                     f"{rows['effective_rank'].mean():.1f} | {auc} | {rows['wall_seconds'].mean() / 60:.1f} | "
+                     f"{reference.training_label(rows)} |")
     return "\n".join(lines)
 
 
@@ -180,12 +185,13 @@ def readme_table(out: Path = DEFAULT_OUT) -> str:
     from ssl_course import reference
 
     table = reference.load(list(README_RUNS), root=out)
-    lines = ["| run | kNN | linear probe | kNN gain over random init | effective rank |", "| --- | --- | --- | --- | --- |"]
+    lines = ["| run | kNN | linear probe | kNN gain over random init | effective rank | training |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for run, rows in table.groupby("run", observed=True, sort=False):
         mean, std, _ = reference.gain(table, run, "knn")
         verdict = "✓" if reference.beats_random_init(table, run, "knn", 0.10)[0] else "✗"
         lines.append(f"| {README_RUNS[run]} | {reference.mean_std(rows['knn'])} | {reference.mean_std(rows['linear_probe'])} | "
-                     f"{mean:+.3f} ± {std:.3f} {verdict} | {rows['effective_rank'].mean():.1f} |")
+                     f"{mean:+.3f} ± {std:.3f} {verdict} | {rows['effective_rank'].mean():.1f} | {reference.training_label(rows)} |")
     return "\n".join(lines)
 
 

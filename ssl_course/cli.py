@@ -120,6 +120,7 @@ def _add_train_command(sub) -> None:
     option("--chunks", int, "continual learning over this many consecutive chunks of the data")
     option("--chunk-epochs", int, "with --chunks: epochs on each chunk before the next one")
     option("--train-subset", int, "train on the first N training images only (evaluation labels all)")
+    option("--view-size", int, "side of the training views in px; evaluation stays at the images' size")
     option("--time-budget", float, "seconds of training before stopping early")
     option("--seed", int, "seed of weights, augmentations and data order")
     _add_run_flags(tr, option)

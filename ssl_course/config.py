@@ -32,10 +32,11 @@ class TrainConfig(MethodConfig):
     download: bool = False
     backbone: str = "convnet"
     width: int = 16  # convnet width
-    epochs: int = 15  # the lr/EMA schedules are planned for this many epochs
+    epochs: int = 20  # the lr/EMA schedules are planned for this many epochs
     max_steps: int | None = None  # stop early (the schedule is still planned for `epochs`)
     time_budget: float | None = None  # seconds of training before stopping early
     train_subset: int | None = None  # train on the first N training images only (evaluation labels all)
+    view_size: int | None = None  # side of the training views in px (None: the images'); evaluation stays full size
     batch_size: int = 128
     lr: float = 0.1  # base lr for a batch of 256
     momentum: float = 0.9
@@ -78,6 +79,8 @@ class TrainConfig(MethodConfig):
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be >= 0 (0: only at the end), got {self.checkpoint_every}")
+        if self.view_size is not None and self.view_size < 8:
+            raise ValueError(f"view_size must be >= 8 px (or None: the images' own size), got {self.view_size}")
         if self.pred_hidden_dim is not None and self.pred_hidden_dim < 1:
             raise ValueError(f"pred_hidden_dim must be >= 1 (or None: the default), got {self.pred_hidden_dim}")
         self._validate_method_fields()

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ssl_course.data import dataset_spec
+
 METRIC_NAMES = {"knn": "kNN", "linear_probe": "linear probe"}
 BASELINE = {"knn": "random_init_knn", "linear_probe": "random_init_probe"}
 
@@ -48,7 +50,7 @@ def load(names=None, root: str | Path | None = None):
             config = summary.get("config", {})
             rows.append({k: v for k, v in summary.items() if k != "config"} | {"folder": str(path.parent)}
                         | {k: config.get(k) for k in ("dataset", "width", "train_subset", "chunks", "chunk_epochs",
-                                                      "eval_subset", "knn_k")})
+                                                      "eval_subset", "knn_k", "view_size")})
     if not rows:
         wanted = "any run" if names is None else ", ".join(names)
         raise FileNotFoundError(f"no reference runs for {wanted} in {root}: clone the repository (they ship in "
@@ -97,16 +99,28 @@ def mean_std(values) -> str:
     return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else float('nan'):.3f}"
 
 
+def training_label(rows) -> str:
+    """How a run was trained, for its line in a table: steps and the side of its training views
+    (e.g. "1560 steps, 20 px"; runs from before ``view_size`` trained on the images' own size)."""
+    first = rows.iloc[0]
+    view = first.get("view_size")
+    if view is None or view != view:  # None, or NaN in a table where other runs have one
+        dataset = first.get("dataset")
+        view = dataset_spec(dataset).image_size if isinstance(dataset, str) else None
+    return f"{int(first['steps'])} steps" + (f", {int(view)} px" if view else "")
+
+
 def format_table(table, extra=()) -> str:
-    """One line per run: seeds, kNN and probe (mean ± std), the random-init ones, effective rank, and the
-    ``extra`` columns of the summaries (mean ± std; e.g. ``feature_auc``)."""
+    """One line per run: seeds, kNN and probe (mean ± std), the random-init ones, effective rank, the
+    ``extra`` columns of the summaries (mean ± std; e.g. ``feature_auc``) and how it was trained."""
     head = f"{'run':<26} {'seeds':>5} {'kNN':>13} {'random init':>13} {'probe':>13} {'random init':>13} {'eff. rank':>9}"
-    head += "".join(f" {name.replace('_', ' '):>13}" for name in extra)
+    head += "".join(f" {name.replace('_', ' '):>13}" for name in extra) + "  training"
     lines = [head]
     for run, rows in table.groupby("run", observed=True, sort=False):
         lines.append(f"{run:<26} {len(rows):>5} {mean_std(rows['knn']):>13} {mean_std(rows['random_init_knn']):>13} "
                      f"{mean_std(rows['linear_probe']):>13} {mean_std(rows['random_init_probe']):>13} "
-                     f"{rows['effective_rank'].mean():>9.1f}" + "".join(f" {mean_std(rows[name]):>13}" for name in extra))
+                     f"{rows['effective_rank'].mean():>9.1f}" + "".join(f" {mean_std(rows[name]):>13}" for name in extra)
+                     + f"  {training_label(rows)}")
     return "\n".join(lines)
 
 

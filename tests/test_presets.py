@@ -18,9 +18,19 @@ def test_trainconfig_defaults_are_the_cpu_base_and_simsiam_adds_its_row():
 
     from ssl_course.presets import CPU_BASE, CPU_METHOD
 
-    assert TrainConfig() == CPU_BASE
-    assert preset("simsiam") == dataclasses.replace(TrainConfig(), **CPU_METHOD["simsiam"])
+    # the CPU base is TrainConfig()'s defaults with 20-px views, which suit 32-px images only: the field's
+    # own default stays "the images' size"
+    assert dataclasses.replace(TrainConfig(), view_size=20) == CPU_BASE
+    assert preset("simsiam") == dataclasses.replace(CPU_BASE, **CPU_METHOD["simsiam"])
     assert preset("simsiam").pred_hidden_dim == 512 and preset("byol").pred_hidden_dim is None
+
+
+def test_the_cpu_recipes_small_views_apply_to_32_px_images_only():
+    assert preset("simsiam").view_size == 20 and preset("byol", dataset="digits").view_size == 20  # 32-px images
+    assert preset("simsiam", dataset="stl10").view_size is None  # 96 px: its own size
+    assert preset("simsiam", dataset="imagefolder").view_size is None
+    assert preset("simsiam", dataset="stl10", view_size=64).view_size == 64  # asked for
+    assert preset("simsiam", full=True).view_size is None and cli_config("--method", "byol", "--view-size", "24").view_size == 24
 
 
 @pytest.mark.parametrize("method", ["simclr", "byol", "simsiam"])

@@ -83,12 +83,17 @@ def test_every_shipped_run_was_trained_with_the_config_the_script_makes_now(tmp_
 
     from ssl_course.config import RUNTIME_FIELDS
 
+    from ssl_course.config import TrainConfig
+
+    # a run trained before a field existed was trained with that field's default behaviour
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
     script = load_script()
     for path in sorted(reference.reference_dir().glob("*/summary.json")):
         summary = json.loads(path.read_text())
         expected = dataclasses.asdict(script.run_config(summary["run"], summary["seed"], tmp_path))
-        differing = {key: (summary["config"].get(key, expected[key]), value) for key, value in expected.items()
-                     if (key not in RUNTIME_FIELDS or key == "eval_every") and summary["config"].get(key, value) != value}
+        shipped = {key: summary["config"].get(key, defaults[key]) for key in expected}
+        differing = {key: (shipped[key], value) for key, value in expected.items()
+                     if (key not in RUNTIME_FIELDS or key == "eval_every") and shipped[key] != value}
         assert not differing, f"{path.parent.name}: shipped vs now {differing}"
 
 
@@ -198,3 +203,13 @@ def test_knn_curves_carry_their_own_random_init_and_the_final_full_set_scores():
     for mark, run in zip(marks, ["simsiam", "simsiam-no-stop-gradient"]):
         assert mark.get_ydata()[0] == pytest.approx(table.loc[table["run"] == run, "knn"].mean())
     assert "k = 200, 2\u2009000 labelled training images vs 1\u2009000 test images" in ax.get_xlabel()
+
+
+def test_training_label_names_the_steps_and_the_views_side():
+    import pandas as pd
+
+    new = pd.DataFrame([{"steps": 1560, "view_size": 20.0, "dataset": "shapes"}])
+    old = pd.DataFrame([{"steps": 1170, "view_size": float("nan"), "dataset": "shapes"}])  # before view_size
+    assert reference.training_label(new) == "1560 steps, 20 px"
+    assert reference.training_label(old) == "1170 steps, 32 px"  # shapes' own 32-px images
+    assert reference.training_label(pd.DataFrame([{"steps": 4, "view_size": None, "dataset": None}])) == "4 steps"

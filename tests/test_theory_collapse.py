@@ -117,3 +117,34 @@ def test_shapes_100k_trains_on_the_labelled_images_first_then_unlabelled_ones(mo
     assert torch.equal(both.images[:30], data.load_dataset("shapes", "train").images)  # train_subset <= 30: labelled
     assert (both.targets[:30] >= 0).all() and (both.targets[30:] == -1).all()  # evaluation labels only the first 30
     assert not torch.equal(both.images[30:60], both.images[:30])
+
+
+def test_search_summary_averages_each_setting_over_its_seeds(tmp_path):
+    import json
+
+    from ssl_course.theory.collapse import search_rows, search_summary
+
+    base = dict(regime="steps=1800", width=2, steps=1800, random_init_auc=0.77, random_init_knn=0.2, linear_probe=0.4)
+    rows = [{**base, "train_images": 256, "seed": 0, "auc": 0.80, "knn": 0.50},
+            {**base, "train_images": 256, "seed": 1, "auc": 0.84, "knn": 0.40},
+            {**base, "train_images": 100_000, "seed": 0, "auc": 0.90, "knn": 0.25}]
+    path = tmp_path / "search.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = search_summary(search_rows(path))
+    assert list(summary["train_images"]) == [256, 100_000]  # the order first run
+    small = summary.iloc[0]
+    assert small["seeds"] == 2 and small["auc"] == pytest.approx(0.82) and small["knn_gain"] == pytest.approx(0.25)
+    assert summary.iloc[1]["knn_gain"] == pytest.approx(0.05)
+    with pytest.raises(FileNotFoundError, match="collapse_search.py"):
+        search_rows(tmp_path / "missing.jsonl")
+
+
+def test_the_shipped_collapse_search_holds_both_regimes():
+    from ssl_course.theory.collapse import search_rows
+
+    rows = search_rows()
+    assert {r["regime"].split("=")[0] for r in rows} == {"steps", "epochs"}
+    for row in rows:  # each run's record agrees with itself: same epochs means epochs x batches an epoch steps
+        assert 0.5 < row["auc"] <= 1.0 and row["steps"] >= 1
+        if row["regime"].startswith("epochs="):
+            assert row["steps"] == int(row["regime"].split("=")[1]) * (row["train_images"] // 128)

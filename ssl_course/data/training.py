@@ -55,6 +55,7 @@ class TrainData:
     def __init__(self, config, device: torch.device, context: distributed.Distributed, n: int):
         self.spec, self.config, self.device, self.context = dataset_spec(config.dataset), config, device, context
         self.size, self.n = self.spec.image_size, n
+        self.view_size = config.view_size or self.size  # smaller views train faster; evaluation keeps self.size
         if n < config.batch_size:
             raise ValueError(f"batch size {config.batch_size} exceeds the {n} training images")
         if not 1 <= config.chunks <= n // config.batch_size:
@@ -87,7 +88,7 @@ class InMemoryData(TrainData):
         # copies of views) unless gpu_aug=False asks for the CPU
         augment_device = torch.device("cpu") if config.gpu_aug is False else device
         self.images, self.labels, self.test = images.to(augment_device), labels, as_tensors(test)
-        self.augment = BatchTwoViewAugment(self.size, self.spec.mean, self.spec.std).to(augment_device)
+        self.augment = BatchTwoViewAugment(self.view_size, self.spec.mean, self.spec.std).to(augment_device)
 
     def views(self, epoch: int, start_batch: int):
         """Yield (view1, view2) for the batches of ``epoch`` from ``start_batch`` on."""
@@ -112,7 +113,7 @@ class FolderData(TrainData):
                              "is decoded from files by DataLoader workers")
         super().__init__(config, device, context, len(train))
         spec, root = self.spec, config.data_dir
-        train.transform = two_view_transform(self.size, spec.mean, spec.std)
+        train.transform = two_view_transform(self.view_size, spec.mean, spec.std)
         evaluation = eval_transform(self.size, spec.mean, spec.std)
         self.train_dataset = train
         self.eval_train = load_dataset(config.dataset, spec.train_split, root=root, transform=evaluation)

@@ -20,6 +20,8 @@ Our CPU defaults (ConvNet width 8, a few hundred steps on ``shapes``) take about
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ssl_course.data import train_size
@@ -27,9 +29,9 @@ from ssl_course.presets import NOTEBOOK_GPU_MINUTES, T4_IMAGES_PER_SECOND
 
 PAPER_AUC = {0.01: 0.610, 0.05: 0.748, 0.10: 0.845, 0.20: 0.879, 0.50: 0.871, 1.00: 0.858}
 # The lesson's sizes; everything else is SimSiam's preset (ssl_course.presets), with the head the
-# shipped studies were trained with: the MLP with its d/4 bottleneck, lr x10 (EARLIER_HEAD).
+# shipped studies were trained with: the MLP with its d/4 bottleneck, lr x10, on 32-px views (EARLIER_HEAD).
 CPU = dict(width=8, steps=300)
-EARLIER_HEAD = dict(predictor_lr_multiplier=10.0, pred_hidden_dim=None)  # as scripts/reference_runs.py
+EARLIER_HEAD = dict(predictor_lr_multiplier=10.0, pred_hidden_dim=None, view_size=None)  # as scripts/reference_runs.py
 # FULL: ResNet-18 on CIFAR-10, batch 512; the notebook's three runs fit about an hour of a free Colab GPU
 GPU = dict(steps=int(NOTEBOOK_GPU_MINUTES / 3 * 60 * T4_IMAGES_PER_SECOND / 512))
 
@@ -213,6 +215,35 @@ def phase_summary(rows: list[dict]):
     summary = grouped[["auc", "knn", "linear_probe", "random_init_auc"]].mean()
     summary["auc_std"] = grouped["auc"].std(ddof=1)
     summary["seeds"] = grouped.size()
+    return summary.reset_index()
+
+
+# benchmarks/collapse_search.py appends here: the runs that searched beyond the grid (longer budgets,
+# same epochs), one JSON line each
+SEARCH_FILE = Path(__file__).resolve().parents[2] / "assets" / "collapse_search.jsonl"
+
+
+def search_rows(path: str | Path | None = None) -> list[dict]:
+    """The recorded runs of ``benchmarks/collapse_search.py`` (default ``assets/collapse_search.jsonl``)."""
+    import json
+
+    path = Path(path or SEARCH_FILE)
+    if not path.exists():
+        raise FileNotFoundError(f"no collapse search results at {path}: run benchmarks/collapse_search.py")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def search_summary(rows: list[dict]):
+    """Per (regime, width, training images): steps, seeds, mean AUC, random-init AUC, kNN gain over
+    random init and probe, in the order first run."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    frame["knn_gain"] = frame["knn"] - frame["random_init_knn"]
+    keys = ["regime", "width", "train_images"]
+    grouped = frame.groupby(keys, sort=False)
+    summary = grouped[["steps", "auc", "random_init_auc", "knn_gain", "linear_probe"]].mean()
+    summary.insert(1, "seeds", grouped.size())
     return summary.reset_index()
 
 
