@@ -213,3 +213,4 @@ def test_training_label_names_the_steps_and_the_views_side():
     assert reference.training_label(new) == "1560 steps, 20 px"
     assert reference.training_label(old) == "1170 steps, 32 px"  # shapes' own 32-px images
     assert reference.training_label(pd.DataFrame([{"steps": 4, "view_size": None, "dataset": None}])) == "4 steps"
+    assert reference.training_label(pd.DataFrame([{"view_size": 24.0}])) == "24 px"  # a summary without steps

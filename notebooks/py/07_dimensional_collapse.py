@@ -208,8 +208,9 @@ claim("same epochs confounds data with training: 500 images for 48 steps gain un
       bool(same_epochs.loc[500, "knn_gain"] < 0.10),
       f"gain {same_epochs.loc[500, 'knn_gain']:+.3f}, AUC {same_epochs.loc[500, 'auc']:.3f} vs {same_epochs.loc[500, 'random_init_auc']:.3f} at random init")
 margin = grid["feature_auc"] - grid["random_init_feature_auc"]
-claim(f"every one of the grid's {len(grid)} trained runs is more collapsed than its random init", bool((margin > 0).all()),
-      f"AUC above random init by {margin.min():+.3f} to {margin.max():+.3f}")
+claim(f"{(margin > 0).sum()} of the grid's {len(grid)} trained runs are more collapsed than their random init, and no AUC "
+      "is below 0.75 - the paper's 1 % model: 0.61", bool((margin > 0).mean() >= 0.9 and grid["feature_auc"].min() > 0.75),
+      f"AUC minus random init's {margin.min():+.3f} to {margin.max():+.3f}; lowest AUC {grid['feature_auc'].min():.3f}")
 
 # %% [markdown]
 # What the search says:
@@ -218,8 +219,8 @@ claim(f"every one of the grid's {len(grid)} trained runs is more collapsed than 
 #   collapsed with more data.
 # * **Same epochs is not a test of data.** The AUC goes up and then down with the data (0.77,
 #   0.85, 0.82), but the 500-image run has hardly trained: it is "less training", not "less data".
-# * **Our models sit on the other side of random init.** Every trained run is *more* collapsed
-#   than the same network untrained. The paper's model on 1 % of ImageNet is far *less* collapsed
+# * **Our models sit on the other side of random init.** All but one of the 48 trained runs are
+#   *more* collapsed than the same network untrained, and none goes below 0.76. The paper's model on 1 % of ImageNet is far *less* collapsed
 #   (0.61) than on all of it (0.86): on few images its features stay spread out. Its ResNet-18
 #   saw each of those images about 10 000 times (100 ImageNet-sized epochs, about 500 000 steps); our
 #   longest run is 1 800 steps. That gap of scale is the likeliest reason the rise does not show
