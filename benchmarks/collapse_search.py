@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
+import sys
 import time
 from pathlib import Path
 
 from ssl_course.theory.collapse import EARLIER_HEAD, SEARCH_FILE
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from recipe_search import read_rows, record  # noqa: E402  (the searches' shared JSON-lines file)
 
 
 def run(width: int, n: int, seed: int, steps: int | None = None, epochs: int | None = None) -> dict:
@@ -79,16 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", action="store_true", help="print the recorded results as a markdown table and exit")
     args = parser.parse_args(argv)
     if args.table:
-        print(markdown_table([json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]))
+        print(markdown_table(read_rows(args.out)))
         return 0
     steps = None if args.epochs else (args.steps or 600)
     for width in args.widths:
         for n in args.sizes:
             for seed in args.seeds:
-                row = run(width, n, seed, steps=steps, epochs=args.epochs)
-                print(json.dumps(row), flush=True)
-                with args.out.open("a") as f:
-                    f.write(json.dumps(row) + "\n")
+                record(run(width, n, seed, steps=steps, epochs=args.epochs), args.out)
     return 0
 
 

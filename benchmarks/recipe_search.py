@@ -82,6 +82,18 @@ def run(method: str, name: str, seed: int, overrides: dict | None = None) -> dic
             "train_seconds": round(result.seconds, 1), "seconds": round(time.perf_counter() - start, 1)}
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The runs recorded in the JSON-lines file ``path``."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def record(row: dict, path: Path) -> None:
+    """Print ``row`` as one JSON line and append it to ``path`` (a search survives being stopped)."""
+    print(json.dumps(row), flush=True)
+    with Path(path).open("a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
 def markdown_table(rows: list[dict]) -> str:
     """One line per (method, preset's head, candidate, steps) in the order first tried: kNN and probe (mean ± std over its
     seeds), effective rank and the seconds of the whole run."""
@@ -116,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", action="store_true", help="print the recorded results as a markdown table and exit")
     args = parser.parse_args(argv)
     if args.table:
-        print(markdown_table([json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]))
+        print(markdown_table(read_rows(args.out)))
         return 0
     if args.list:
         for name, changes in CANDIDATES.items():
@@ -131,9 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             row = run(args.method, name, seed, extra)
             if extra:
                 row["candidate"] = name + "".join(f" {k}={v}" for k, v in extra.items())
-            print(json.dumps(row), flush=True)
-            with args.out.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            record(row, args.out)
     return 0
 
 

@@ -78,3 +78,12 @@ def test_the_collapse_search_takes_one_regime_and_tables_the_seed_means():
     table = search.markdown_table([{**row, "auc": 0.80}, {**row, "auc": 0.84}, {**row, "train_images": 100_000, "auc": 0.9}])
     assert "| steps=600 | 2 | 500 | 600 | 2 | 0.820 | 0.770 | 0.400 | 0.200 | 0.300 |" in table
     assert "| steps=600 | 2 | 100000 | 600 | 1 | 0.900 |" in table
+
+
+def test_a_search_records_each_run_as_it_finishes_and_reads_them_back(tmp_path, capsys):
+    search = _load_benchmark("recipe_search")
+    path = tmp_path / "runs.jsonl"
+    search.record({"knn": 0.5, "seed": 0}, path)
+    search.record({"knn": 0.6, "seed": 1}, path)
+    assert search.read_rows(path) == [{"knn": 0.5, "seed": 0}, {"knn": 0.6, "seed": 1}]
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == search.read_rows(path)
