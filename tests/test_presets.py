@@ -140,6 +140,7 @@ def test_collapse_full_sweep_fits_the_hour():
 @pytest.mark.parametrize("change, message", [
     (dict(proj_dim=0), "proj_dim must be >= 1, got 0"),
     (dict(pred_hidden_dim=0), "pred_hidden_dim must be >= 1"),
+    (dict(view_size=4), r"view_size must be >= 8 px \(or None: the images' own size\), got 4"),
     (dict(momentum=1.5), r"momentum must be in \[0, 1\), got 1.5"),
     (dict(knn_k=0), "knn_k must be >= 1"),
     (dict(checkpoint_every=-1), "checkpoint_every must be >= 0"),
