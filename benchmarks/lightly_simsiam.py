@@ -4,7 +4,7 @@ Both sides train the same ConvNet backbone on ``shapes`` with the same projector
 predictor sizes, SGD settings and wall-clock budget:
 
 * ours: ``ssl_course.train`` -- the uint8 dataset stays in memory and both views are
-  made a batch at a time with kornia;
+  made a batch at a time (``BatchTwoViewAugment``);
 * lightly: its ``SimSiamProjectionHead`` / ``SimSiamPredictionHead`` /
   ``NegativeCosineSimilarity`` and its ``SimSiamTransform`` (torchvision, per image,
   in DataLoader workers), i.e. the pipeline of lightly's own examples.

@@ -5,7 +5,7 @@ For one method / backbone / batch size, on one device, three measurements of the
 
 * (a) model bound: forward + backward + optimiser step on random views already on the device;
 * (b) ours: the trainer's data path (uint8 images resident on the device, both views made a batch at
-  a time by kornia there) + the same step;
+  a time there by ``BatchTwoViewAugment``) + the same step;
 * (c) lightly-style: torchvision CPU transforms per image (lightly's ``SimSiamTransform``) in a
   DataLoader with workers, lightly's SimSiam heads and loss, views copied to the device.
 

@@ -101,6 +101,8 @@ def _add_train_command(sub) -> None:
     option("--weight-decay", float, "weight decay")
     option("--warmup-epochs", float, "linear lr warm-up")
     tr.add_argument("--optimizer", default=None, choices=["sgd", "lars"], help="default: the preset's")
+    tr.add_argument("--augment", default=None, choices=["torch", "kornia"],
+                    help="how in-memory data makes its views: plain tensor ops (default, faster on a CPU) or kornia's modules")
     tr.add_argument("--stop-grad", dest="stop_gradient", action=argparse.BooleanOptionalAction, default=None,
                     help="stop-gradient on the targets (--no-stop-grad lets gradients flow into the target branch; "
                          "default: the method's own)")

@@ -8,6 +8,7 @@ from ssl_course.data import dataset_spec
 from ssl_course.methods import METHODS, MethodConfig, SiameseMethod
 
 OPTIMIZERS = ("sgd", "lars")
+AUGMENTS = ("torch", "kornia")  # ssl_course.augment.BATCH_AUGMENTS
 # Fields that may differ when a run is resumed; everything else must match the checkpoint.
 RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_every", "eval_every", "out", "overwrite",
                   "strict_images", "final_eval", "baseline")
@@ -32,11 +33,12 @@ class TrainConfig(MethodConfig):
     download: bool = False
     backbone: str = "convnet"
     width: int = 16  # convnet width
-    epochs: int = 20  # the lr/EMA schedules are planned for this many epochs
+    epochs: int = 24  # the lr/EMA schedules are planned for this many epochs
     max_steps: int | None = None  # stop early (the schedule is still planned for `epochs`)
     time_budget: float | None = None  # seconds of training before stopping early
     train_subset: int | None = None  # train on the first N training images only (evaluation labels all)
     view_size: int | None = None  # side of the training views in px (None: the images'); evaluation stays full size
+    augment: str = "torch"  # how in-memory data makes its views: "torch" (plain tensor ops) or "kornia" (its modules)
     batch_size: int = 128
     lr: float = 0.1  # base lr for a batch of 256
     momentum: float = 0.9
@@ -88,6 +90,8 @@ class TrainConfig(MethodConfig):
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.augment not in AUGMENTS:
+            raise ValueError(f"unknown augment {self.augment!r}; valid: {', '.join(AUGMENTS)}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
 

@@ -50,7 +50,7 @@ def load(names=None, root: str | Path | None = None):
             config = summary.get("config", {})
             rows.append({k: v for k, v in summary.items() if k != "config"} | {"folder": str(path.parent)}
                         | {k: config.get(k) for k in ("dataset", "width", "train_subset", "chunks", "chunk_epochs",
-                                                      "eval_subset", "knn_k", "view_size")})
+                                                      "eval_subset", "knn_k", "view_size", "augment")})
     if not rows:
         wanted = "any run" if names is None else ", ".join(names)
         raise FileNotFoundError(f"no reference runs for {wanted} in {root}: clone the repository (they ship in "
@@ -100,8 +100,9 @@ def mean_std(values) -> str:
 
 
 def training_label(rows) -> str:
-    """How a run was trained, for its line in a table: steps and the side of its training views
-    (e.g. "1560 steps, 20 px"; runs from before ``view_size`` trained on the images' own size)."""
+    """How a run was trained, for its line in a table: steps, the side of its training views and, for runs
+    whose views kornia made, "kornia" (e.g. "1560 steps, 20 px"; runs from before ``view_size`` trained on
+    the images' own size)."""
     first = rows.iloc[0]
     view = first.get("view_size")
     if view is None or view != view:  # None, or NaN in a table where other runs have one
@@ -109,6 +110,7 @@ def training_label(rows) -> str:
         view = dataset_spec(dataset).image_size if isinstance(dataset, str) else None
     steps = first.get("steps")
     parts = ([f"{int(steps)} steps"] if steps is not None and steps == steps else []) + ([f"{int(view)} px"] if view else [])
+    parts += ["kornia"] if first.get("augment") == "kornia" else []
     return ", ".join(parts) or "?"
 
 

@@ -87,3 +87,12 @@ def test_a_search_records_each_run_as_it_finishes_and_reads_them_back(tmp_path, 
     search.record({"knn": 0.6, "seed": 1}, path)
     assert search.read_rows(path) == [{"knn": 0.5, "seed": 0}, {"knn": 0.6, "seed": 1}]
     assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == search.read_rows(path)
+
+
+def test_augment_speed_times_both_augmentations_and_reports_their_ratio(capsys):
+    result = _load_benchmark("augment_speed").main(["--repeats", "2", "--batch-size", "8"])
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == result
+    for name in ("torch", "kornia"):
+        assert 0 < result[f"{name}_views_ms"] < result[f"{name}_step_ms"]
+    assert result["views_kornia_over_torch"] == round(result["kornia_views_ms"] / result["torch_views_ms"], 2)
+    assert result["batch_size"] == 8 and result["view_size"] == 20

@@ -129,13 +129,13 @@ claim("without the predictor the normalised projections shrink to < 1/2 of BYOL'
 #
 # ## Does BYOL learn? The reference runs
 # A run long enough to learn takes about 2 CPU minutes, so the course ships its reference runs:
-# each method's preset (`ssl_course/presets.py`), 1 560 steps of 20-px views, on 3 seeds, made with
+# each method's preset (`ssl_course/presets.py`), 1 872 steps of 20-px views, on 3 seeds, made with
 # `scripts/reference_runs.py`. Loading them takes a second. The curves are a cheap kNN measured once an epoch
 # during training (k = 200, 2 000 labelled images against 1 000 test images), so they end below the full-set kNN
 # of the table, which × marks at each curve's end. The dotted line is the same network at random initialisation,
 # measured the same way as the curves: what a network knows before any training.
 #
-# **Predict, then run**: after the same 1 560 steps, which of `"BYOL"`, `"SimSiam"` and `"SimCLR"`
+# **Predict, then run**: after the same 1 872 steps, which of `"BYOL"`, `"SimSiam"` and `"SimCLR"`
 # has the highest kNN accuracy (mean of 3 seeds)?
 
 # %% nbgrader={"grade": false, "grade_id": "predict_fastest", "locked": false, "schema_version": 3, "solution": true}
@@ -151,7 +151,7 @@ from ssl_course.exercises import judge_prediction
 table = reference.load(["byol", "simsiam", "simclr"])
 names = {"byol": "BYOL", "simsiam": "SimSiam", "simclr": "SimCLR"}
 best = table.groupby("run", observed=True)["knn"].mean().idxmax()
-judge_prediction("highest kNN after 1 560 steps", prediction, names[best], tuple(names.values()),
+judge_prediction("highest kNN after 1 872 steps", prediction, names[best], tuple(names.values()),
                  "Negatives give SimCLR a strong signal from the first step; the others catch up with long training.")
 
 # %%
@@ -175,7 +175,7 @@ claim("and its linear probe gains >= 0.05 over random init", *reference.beats_ra
 # How close does the online network get to its slowly moving target? BYOL's loss is 2 − 2 cos
 # between the online prediction and the target's projection, so 1 − loss / 2 is their cosine
 # agreement. Logged every 10 steps of the reference runs (3 seeds, mean ± std), with BYOL's own MLP
-# predictor (the current recipe: 1 560 steps of 20-px views), a linear one trained by SGD and
+# predictor (the current recipe: 1 872 steps of 20-px views), a linear one trained by SGD and
 # DirectPred's (both trained before the recipe changed: 1 170 steps of 32-px views):
 
 # %%

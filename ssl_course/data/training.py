@@ -1,7 +1,8 @@
 """The training views and evaluation sets of a run: two data paths behind one interface.
 
 * ``InMemoryData``: built-in, CIFAR and STL-10 images held as one uint8 tensor (on the GPU when
-  training there), both views of a batch made by one batched kornia call;
+  training there), both views of a batch made a batch at a time (``TrainConfig.augment``: tensor
+  operations, or kornia's modules);
 * ``FolderData``: an ImageFolder decoded by DataLoader workers with per-image torchvision v2 transforms.
 
 ``training_data(config, device)`` picks the one that fits the dataset. Both give
@@ -16,7 +17,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from ssl_course import distributed
-from ssl_course.augment import BatchTwoViewAugment, eval_transform, two_view_transform
+from ssl_course.augment import BATCH_AUGMENTS, eval_transform, two_view_transform
 from ssl_course.data import ArrayDataset, as_tensors, dataset_spec, load_dataset
 
 
@@ -88,7 +89,7 @@ class InMemoryData(TrainData):
         # copies of views) unless gpu_aug=False asks for the CPU
         augment_device = torch.device("cpu") if config.gpu_aug is False else device
         self.images, self.labels, self.test = images.to(augment_device), labels, as_tensors(test)
-        self.augment = BatchTwoViewAugment(self.view_size, self.spec.mean, self.spec.std).to(augment_device)
+        self.augment = BATCH_AUGMENTS[config.augment](self.view_size, self.spec.mean, self.spec.std).to(augment_device)
 
     def views(self, epoch: int, start_batch: int):
         """Yield (view1, view2) for the batches of ``epoch`` from ``start_batch`` on."""

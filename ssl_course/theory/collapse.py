@@ -29,9 +29,10 @@ from ssl_course.presets import NOTEBOOK_GPU_MINUTES, T4_IMAGES_PER_SECOND
 
 PAPER_AUC = {0.01: 0.610, 0.05: 0.748, 0.10: 0.845, 0.20: 0.879, 0.50: 0.871, 1.00: 0.858}
 # The lesson's sizes; everything else is SimSiam's preset (ssl_course.presets), with the head the
-# shipped studies were trained with: the MLP with its d/4 bottleneck, lr x10, on 32-px views (EARLIER_HEAD).
+# shipped studies were trained with: the MLP with its d/4 bottleneck, lr x10, on 32-px views made by kornia
+# (EARLIER_HEAD).
 CPU = dict(width=8, steps=300)
-EARLIER_HEAD = dict(predictor_lr_multiplier=10.0, pred_hidden_dim=None, view_size=None)  # scripts/reference_runs.py's too
+EARLIER_HEAD = dict(predictor_lr_multiplier=10.0, pred_hidden_dim=None, view_size=None, augment="kornia")  # scripts/reference_runs.py's too
 # FULL: ResNet-18 on CIFAR-10, batch 512; the notebook's three runs fit about an hour of a free Colab GPU
 GPU = dict(steps=int(NOTEBOOK_GPU_MINUTES / 3 * 60 * T4_IMAGES_PER_SECOND / 512))
 
