@@ -175,8 +175,8 @@ claim("and its linear probe gains >= 0.05 over random init", *reference.beats_ra
 # How close does the online network get to its slowly moving target? BYOL's loss is 2 − 2 cos
 # between the online prediction and the target's projection, so 1 − loss / 2 is their cosine
 # agreement. Logged every 10 steps of the reference runs (3 seeds, mean ± std), with BYOL's own MLP
-# predictor (the current recipe: 1 872 steps of 20-px views), a linear one trained by SGD and
-# DirectPred's (both trained before the recipe changed: 1 170 steps of 32-px views):
+# predictor, a linear one trained by SGD and DirectPred's (all three with the current recipe: 1 872
+# steps of 20-px views):
 
 # %%
 import matplotlib.pyplot as plt

@@ -133,9 +133,8 @@ for name in ("no stop-gradient", "no predictor"):
 # 100 steps show collapse, not yet learning: kNN after 100 steps need not rank the runs as longer
 # training does.
 # The course's reference runs train the same three set-ups on 3 seeds (about
-# 2½ CPU minutes each; `scripts/reference_runs.py`): SimSiam and SimSiam without stop-gradient with
-# the current recipe (1 872 steps of 20-px views), SimSiam without predictor with the earlier one
-# (1 170 steps of 32-px views; the table's last column). SimSiam's head in the preset is an MLP 512 units wide
+# 2 CPU minutes each; `scripts/reference_runs.py`), all three with the current recipe (1 872 steps of
+# 20-px views; the table's last column). SimSiam's head in the preset is an MLP 512 units wide
 # trained at 10× the encoder's lr: with the paper's narrow d/4 head at the encoder's lr it reached only
 # 0.485 kNN here (the search is in docs/methods.md, "The SimSiam head"). Here they are loaded, not retrained. The curves are a cheap kNN measured once an epoch
 # (k = 200, 2 000 labelled images against 1 000 test images), so they end below the table's full-set kNN (× at

@@ -225,9 +225,9 @@ for name, results in (("cubic", {head: runs[head][8:] for head in runs}), ("line
 # E = I + trainable off-diagonal entries learns a competitive representation, while E fixed at I
 # collapses. The package trains that head with `--predictor identity_offdiag`; E fixed at I is
 # `identity_fixed`, which is exactly SimSiam without a predictor (the same `nn.Identity`), so
-# its runs are the `simsiam-no-predictor` ones. Both come from the course's reference runs
-# (1 170 steps of 32-px views, 3 seeds, `scripts/reference_runs.py`), next to SimSiam's own MLP
-# head (the course's current recipe: 1 872 steps of 20-px views; the table's last column).
+# its runs are the `simsiam-no-predictor` ones. They come from the course's reference runs, next to
+# SimSiam's own MLP head, all three with the current recipe (1 872 steps of 20-px views, 3 seeds,
+# `scripts/reference_runs.py`).
 #
 # **Predict, then run**: of the three heads (SimSiam's MLP head `mlp`, E = I + trainable
 # off-diagonal `identity_offdiag`, E fixed at I `identity_fixed`), which ends with the most

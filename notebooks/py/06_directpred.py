@@ -172,10 +172,8 @@ plt.title("learned predictor vs sqrt of F's eigenvalues");
 # ## DirectPred and DirectCopy against learned predictors, 3 seeds
 # DirectCopy sets W_p = F̂/‖F̂‖ + εI without an eigen-decomposition. A fair comparison needs runs
 # long enough to learn and several seeds, so these come from the course's reference runs
-# (3 seeds each, SimSiam and BYOL; `scripts/reference_runs.py`), loaded here. The linear, DirectPred
-# and DirectCopy heads were trained for 1 170 steps of 32-px views, the MLP-head defaults with the
-# current recipe, 1 872 steps of 20-px views (the table's last column): compare the heads among the
-# first three, and the defaults as what the course's recipe reaches now.
+# (3 seeds each, SimSiam and BYOL; `scripts/reference_runs.py`), loaded here, every head trained with
+# the current recipe: 1 872 steps of 20-px views (the table's last column).
 #
 # **Predict, then run**: for SimSiam, which predictor gives the best linear probe (mean of 3 seeds):
 # `"learned by SGD"`, `"DirectPred"` or `"DirectCopy"`?
@@ -229,8 +227,7 @@ reference.plot_knn_curves(table[table["run"].astype(str).str.startswith("simsiam
 
 # %% [markdown]
 # DirectPred and DirectCopy pull ahead of the SGD-trained linear head early and stay ahead: the head
-# is right from the first update, instead of having to be learned. (The MLP head's curve runs
-# longer: it was trained with the current recipe, 1 872 steps of smaller views.)
+# is right from the first update, instead of having to be learned.
 
 # %% [markdown]
 # ## Summary
