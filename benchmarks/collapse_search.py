@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from ssl_course.theory.collapse import EARLIER_HEAD, SEARCH_FILE
+from ssl_course.theory.collapse import EARLIER_HEAD, SEARCH_FILE, search_summary
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from recipe_search import read_rows, record  # noqa: E402  (the searches' shared JSON-lines file)
@@ -53,20 +53,12 @@ def run(width: int, n: int, seed: int, steps: int | None = None, epochs: int | N
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """One line per (regime, width, images) in the order first run; mean over its seeds."""
-    import statistics
-
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault((row["regime"], row["width"], row["train_images"]), []).append(row)
-    lines = ["| regime | width | images | steps | seeds | AUC | random-init AUC | kNN | random-init kNN | probe |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for (regime, width, n), group in groups.items():
-        mean = {key: statistics.mean(r[key] for r in group)
-                for key in ("auc", "random_init_auc", "knn", "random_init_knn", "linear_probe")}
-        lines.append(f"| {regime} | {width} | {n} | {group[0]['steps']} | {len(group)} | {mean['auc']:.3f} | "
-                     f"{mean['random_init_auc']:.3f} | {mean['knn']:.3f} | {mean['random_init_knn']:.3f} | "
-                     f"{mean['linear_probe']:.3f} |")
+    """``theory.collapse.search_summary`` as markdown: one line per (regime, width, images), seed means."""
+    lines = ["| regime | width | images | steps | seeds | AUC | random-init AUC | kNN gain | probe |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for row in search_summary(rows).itertuples():
+        lines.append(f"| {row.regime} | {row.width} | {row.train_images} | {row.steps:.0f} | {row.seeds} | {row.auc:.3f} | "
+                     f"{row.random_init_auc:.3f} | {row.knn_gain:+.3f} | {row.linear_probe:.3f} |")
     return "\n".join(lines)
 
 

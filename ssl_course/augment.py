@@ -214,11 +214,12 @@ class BatchTwoViewAugment(nn.Module):
 
     Every sample draws its own crop, flip, jitter and grayscale; all of it is a handful of tensor
     operations per batch (one ``grid_sample`` for crop, resize and flip; jitter as blends and a 3x3
-    colour matrix), so it runs wherever the batch is, CPU or GPU. On 2 CPU cores, two 20-px views of
-    128 images take 2.4x less time than with kornia's augmentation modules (``KorniaTwoViewAugment``),
-    and a whole SimSiam step 1.55x less (``benchmarks/augment_speed.py``; docs/methods.md, "Faster views"). Hue is rotated in YIQ space
-    (luma kept) rather than through HSV. Blur, for images of 96 px or more, is kornia's. Call
-    ``torch.manual_seed`` for reproducible views.
+    colour matrix), so it runs wherever the batch is, CPU or GPU. On 2 CPU cores, two 20-px views
+    of 128 images take 2.4x less time than with kornia's augmentation modules
+    (``KorniaTwoViewAugment``), and a whole SimSiam step 1.55x less (``benchmarks/augment_speed.py``;
+    docs/methods.md, "Faster views"). Hue is rotated in YIQ space (luma kept) rather than through
+    HSV. Blur, for images of 96 px or more, is kornia's. Call ``torch.manual_seed`` for
+    reproducible views.
     """
 
     def __init__(self, size: int, mean, std, config: AugmentConfig = AugmentConfig()):

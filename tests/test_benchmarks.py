@@ -76,7 +76,7 @@ def test_the_collapse_search_takes_one_regime_and_tables_the_seed_means():
     row = dict(regime="steps=600", width=2, train_images=500, steps=600, random_init_auc=0.77, knn=0.4,
                random_init_knn=0.2, linear_probe=0.3)
     table = search.markdown_table([{**row, "auc": 0.80}, {**row, "auc": 0.84}, {**row, "train_images": 100_000, "auc": 0.9}])
-    assert "| steps=600 | 2 | 500 | 600 | 2 | 0.820 | 0.770 | 0.400 | 0.200 | 0.300 |" in table
+    assert "| steps=600 | 2 | 500 | 600 | 2 | 0.820 | 0.770 | +0.200 | 0.300 |" in table
     assert "| steps=600 | 2 | 100000 | 600 | 1 | 0.900 |" in table
 
 
