@@ -40,14 +40,11 @@ from ssl_course.presets import for_steps, preset, steps_per_epoch  # noqa: E402
 from ssl_course.theory.collapse import EARLIER_HEAD  # noqa: E402
 from ssl_course.train import train  # noqa: E402
 
-# Runs not rebuilt since the CPU recipe changed keep what they were trained with: 32-px views made by
-# kornia for 15 epochs (1 170 steps), before the recipe's smaller, faster views and longer schedule
-EARLIER_VIEWS = {"view_size": None, "epochs": 15, "augment": "kornia"}
 # The studies of notebook 07 keep the head and views they were trained with (EARLIER_HEAD, shared with
 # ssl_course.theory.collapse), before the CPU recipe's head grew to 512 hidden units: the MLP with its
-# d/4 bottleneck, lr x10, 32-px views; their step counts are their own
+# d/4 bottleneck, lr x10, 32-px views made by kornia; their step counts are their own
 COLLAPSE = {"width": 8, **EARLIER_HEAD, "steps": 1216}  # as ssl_course.theory.collapse
-# SimSiam's heads other than the MLP keep the settings they were trained with: no hidden layer to size,
+# SimSiam's heads other than the MLP: no hidden layer to size,
 # and the encoder's lr (the recipe's x10 is the MLP head's) for Wen & Li's identity + off-diagonal
 # head and for DirectPred/DirectCopy/none, which have nothing to train
 ENCODER_LR = {"predictor_lr_multiplier": 1.0, "pred_hidden_dim": None}

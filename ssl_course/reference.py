@@ -101,7 +101,7 @@ def mean_std(values) -> str:
 
 def training_label(rows) -> str:
     """How a run was trained, for its line in a table: steps, the side of its training views and, for runs
-    whose views kornia made, "kornia" (e.g. "1560 steps, 20 px"; runs from before ``view_size`` trained on
+    whose views kornia made, "kornia" (e.g. "1872 steps, 20 px"; runs from before ``view_size`` trained on
     the images' own size)."""
     first = rows.iloc[0]
     view = first.get("view_size")

@@ -205,12 +205,12 @@ def test_knn_curves_carry_their_own_random_init_and_the_final_full_set_scores():
     assert "k = 200, 2\u2009000 labelled training images vs 1\u2009000 test images" in ax.get_xlabel()
 
 
-def test_training_label_names_the_steps_and_the_views_side():
+def test_training_label_names_the_steps_the_views_side_and_kornia_made_views():
     import pandas as pd
 
-    new = pd.DataFrame([{"steps": 1560, "view_size": 20.0, "dataset": "shapes"}])
-    old = pd.DataFrame([{"steps": 1170, "view_size": float("nan"), "dataset": "shapes"}])  # before view_size
-    assert reference.training_label(new) == "1560 steps, 20 px"
-    assert reference.training_label(old) == "1170 steps, 32 px"  # shapes' own 32-px images
+    new = pd.DataFrame([{"steps": 1872, "view_size": 20.0, "dataset": "shapes", "augment": "torch"}])
+    old = pd.DataFrame([{"steps": 1170, "view_size": float("nan"), "dataset": "shapes", "augment": "kornia"}])
+    assert reference.training_label(new) == "1872 steps, 20 px"
+    assert reference.training_label(old) == "1170 steps, 32 px, kornia"  # shapes' own 32-px images, before view_size
     assert reference.training_label(pd.DataFrame([{"steps": 4, "view_size": None, "dataset": None}])) == "4 steps"
     assert reference.training_label(pd.DataFrame([{"view_size": 24.0}])) == "24 px"  # a summary without steps

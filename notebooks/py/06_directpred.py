@@ -83,7 +83,7 @@ check_directpred_weight_trains(directpred_weight)
 # SimSiam with a linear predictor trained 10× faster; the trainer logs, every 10 steps, the
 # normalised commutator ‖[F, W_p]‖ / (‖F‖ ‖W_p‖) (0 when W_p and F share their eigenvectors) and
 # the eigen-alignment of W_p with F's top 8 eigenvectors (1 when aligned). The curves come from the
-# course's reference runs (1 170 steps of 32-px views, 3 seeds, SimSiam and BYOL); a live 300-step run follows.
+# course's reference runs (1 872 steps of 20-px views, 3 seeds, SimSiam and BYOL); a live 300-step run follows.
 
 # %%
 import matplotlib.pyplot as plt
