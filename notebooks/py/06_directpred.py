@@ -180,7 +180,7 @@ plt.title("learned predictor vs sqrt of F's eigenvalues");
 
 # %% nbgrader={"grade": false, "grade_id": "predict_best_head", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
-prediction = "DirectCopy"
+prediction = "DirectPred"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "judge_predict_best_head", "locked": true, "points": 1, "schema_version": 3, "solution": false}
