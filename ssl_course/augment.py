@@ -104,6 +104,7 @@ def eval_transform(size: int, mean, std) -> v2.Compose:
 
 # Luma and the two chroma axes (YIQ): hue is a rotation of (I, Q) that keeps the luma Y.
 _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+_YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
 _RATIO = (3 / 4, 4 / 3)  # RandomResizedCrop's aspect ratios
 
 
@@ -179,8 +180,7 @@ def adjust_hue(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
     rotation = torch.zeros(len(x), 3, 3, device=x.device)
     rotation[:, 0, 0] = 1
     rotation[:, 1, 1], rotation[:, 1, 2], rotation[:, 2, 1], rotation[:, 2, 2] = cos, -sin, sin, cos
-    yiq = _RGB_TO_YIQ.to(x.device)
-    matrix = torch.linalg.inv(yiq) @ rotation @ yiq  # (B, 3, 3): RGB -> rotated RGB
+    matrix = _YIQ_TO_RGB.to(x.device) @ rotation @ _RGB_TO_YIQ.to(x.device)  # (B, 3, 3): RGB -> rotated RGB
     return torch.einsum("bij,bjhw->bihw", matrix, x).clamp(0, 1)
 
 
@@ -209,7 +209,32 @@ def grayscale(x: torch.Tensor, p: float) -> torch.Tensor:
     return torch.where(chosen.view(-1, 1, 1, 1), _gray(x).expand_as(x), x)
 
 
-class BatchTwoViewAugment(nn.Module):
+def _kornia_blur(size: int, config: AugmentConfig):
+    """The recipe's Gaussian blur (kornia, per sample) for images of ``blur_min_size`` px or more; else None."""
+    if size < config.blur_min_size:
+        return None
+    import kornia.augmentation as K
+
+    k = _blur_kernel(size)
+    return K.RandomGaussianBlur((k, k), (0.1, 2.0), p=config.blur_p)
+
+
+class _TwoBatchViews(nn.Module):
+    """What both batched pipelines share: the size check, [0, 1] conversion and normalisation, and
+    ``forward`` = two independent ``one_view`` draws of the same images."""
+
+    def __init__(self, size: int, mean, std):
+        super().__init__()
+        self.size = _check_size(size)
+        self.normalize = Normalize(mean, std)
+        self.identity = Normalize((0.0,) * 3, (1.0,) * 3)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.identity(images)  # checks shape, uint8 -> [0, 1] float, once for both views
+        return self.one_view(x), self.one_view(x)
+
+
+class BatchTwoViewAugment(_TwoBatchViews):
     """The same recipe for a whole uint8 batch (B, 3, H, W) -> two float views (B, 3, size, size).
 
     Every sample draws its own crop, flip, jitter and grayscale; all of it is a handful of tensor
@@ -223,17 +248,9 @@ class BatchTwoViewAugment(nn.Module):
     """
 
     def __init__(self, size: int, mean, std, config: AugmentConfig = AugmentConfig()):
-        super().__init__()
-        self.size = _check_size(size)
+        super().__init__(size, mean, std)
         self.config = config
-        self.blur = None
-        if size >= config.blur_min_size:
-            import kornia.augmentation as K
-
-            k = _blur_kernel(size)
-            self.blur = K.RandomGaussianBlur((k, k), (0.1, 2.0), p=config.blur_p)
-        self.normalize = Normalize(mean, std)
-        self.identity = Normalize((0.0,) * 3, (1.0,) * 3)
+        self.blur = _kornia_blur(self.size, config)
 
     def one_view(self, images: torch.Tensor) -> torch.Tensor:
         """One view of uint8 images, or of float images already in [0, 1]."""
@@ -246,43 +263,31 @@ class BatchTwoViewAugment(nn.Module):
             x = self.blur(x)
         return self.normalize(x)
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.identity(images)  # once for both views
-        return self.one_view(x), self.one_view(x)
-
     def extra_repr(self) -> str:
         return f"size={self.size}, {self.config}" + (", GaussianBlur" if self.blur is not None else "")
 
 
-class KorniaTwoViewAugment(nn.Module):
+class KorniaTwoViewAugment(_TwoBatchViews):
     """The same recipe with kornia's augmentation modules (``augment="kornia"``): the library's reference
     for ``BatchTwoViewAugment``, and what the course's runs before 2026-11-29 were trained with."""
 
     def __init__(self, size: int, mean, std, config: AugmentConfig = AugmentConfig()):
-        super().__init__()
+        super().__init__(size, mean, std)
         import kornia.augmentation as K
 
-        size = _check_size(size)
-        self.size = size
+        size = self.size
         ops = [
             K.RandomResizedCrop((size, size), scale=config.crop_scale),
             K.RandomHorizontalFlip(p=config.flip_p),
             K.ColorJitter(*config.jitter, p=config.jitter_p),
             K.RandomGrayscale(p=config.grayscale_p),
         ]
-        if size >= config.blur_min_size:
-            k = _blur_kernel(size)
-            ops.append(K.RandomGaussianBlur((k, k), (0.1, 2.0), p=config.blur_p))
-        self.view = nn.Sequential(*ops)
-        self.normalize = Normalize(mean, std)
-        self.identity = Normalize((0.0,) * 3, (1.0,) * 3)
+        blur = _kornia_blur(size, config)
+        self.view = nn.Sequential(*ops, *([blur] if blur is not None else []))
 
     def one_view(self, images: torch.Tensor) -> torch.Tensor:
-        x = self.identity(images)  # checks shape, uint8 -> [0, 1] float
-        return self.normalize(self.view(x))
-
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.one_view(images), self.one_view(images)
+        """One view of uint8 images, or of float images already in [0, 1]."""
+        return self.normalize(self.view(self.identity(images)))
 
 
 # TrainConfig.augment -> the batched two-view pipeline of in-memory data

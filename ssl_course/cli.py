@@ -10,6 +10,7 @@ import json
 import sys
 
 from ssl_course.checkpoint import CheckpointError
+from ssl_course.config import AUGMENTS
 from ssl_course.data import dataset_names
 from ssl_course.methods import METHODS
 from ssl_course.predictors import PREDICTORS
@@ -101,7 +102,7 @@ def _add_train_command(sub) -> None:
     option("--weight-decay", float, "weight decay")
     option("--warmup-epochs", float, "linear lr warm-up")
     tr.add_argument("--optimizer", default=None, choices=["sgd", "lars"], help="default: the preset's")
-    tr.add_argument("--augment", default=None, choices=["torch", "kornia"],
+    tr.add_argument("--augment", default=None, choices=list(AUGMENTS),
                     help="how in-memory data makes its views: plain tensor ops (default, faster on a CPU) or kornia's modules")
     tr.add_argument("--stop-grad", dest="stop_gradient", action=argparse.BooleanOptionalAction, default=None,
                     help="stop-gradient on the targets (--no-stop-grad lets gradients flow into the target branch; "
