@@ -36,6 +36,8 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
 import torch  # noqa: E402
 
 from ssl_course.checkpoint import save_checkpoint  # noqa: E402
+from ssl_course.data import SHAPES_DATASETS  # noqa: E402
+from ssl_course.studies.fitting import fitting_losses  # noqa: E402
 from ssl_course.presets import for_steps, preset, steps_per_epoch  # noqa: E402
 from ssl_course.theory.collapse import EARLIER_HEAD  # noqa: E402
 from ssl_course.train import train  # noqa: E402
@@ -88,6 +90,19 @@ RUNS.update({f"phase-w{w}-n{n}": ("simsiam", {**PHASE, "width": w, "train_subset
 STREAM = {**PHASE, "width": 2, "train_subset": 10_000, "chunks": 4, "epochs": 32}
 RUNS.update({"phase-w2-continual": ("simsiam", {**STREAM, "chunk_epochs": 8}),
              "phase-w2-hybrid": ("simsiam", {**STREAM, "chunk_epochs": 4})})
+# Li, Efros & Pathak's "more data, more collapse" with their protocol: the same T = 3 000 steps of 128
+# images for every data size (the first N of shapes-100k), so passes per image run from 3 000 (N = 128)
+# down to 3.8 (N = 100 000), with today's recipe, at two widths (4: 32-d features; 16: 128-d)
+DATA_WIDTHS, DATA_SIZES, DATA_STEPS = (4, 16), (128, 512, 2_000, 10_000, 100_000), 3_000
+DATA = {"dataset": "shapes-100k", "steps": DATA_STEPS}
+RUNS.update({f"data-w{w}-n{n}": ("simsiam", {**DATA, "width": w, "train_subset": n})
+             for w in DATA_WIDTHS for n in DATA_SIZES})
+# the stream where collapse shows (width 16, 100 000 images), in the paper's protocol: continual = 10 chunks
+# of 10 000, each for the steps of 4 of its own epochs, never revisited; hybrid = the same stream for the
+# first 4 chunks, then i.i.d. over all images for the rest; multi-epoch is data-w16-n100000
+STREAM_16 = {**DATA, "width": 16, "train_subset": 100_000, "chunks": 10, "chunk_epochs": 4, "epochs": 40}
+RUNS.update({"stream-w16-continual": ("simsiam", STREAM_16),
+             "stream-w16-hybrid": ("simsiam", {**STREAM_16, "iid_from_epoch": 16})})
 SEEDS = (0, 1, 2)
 SMOKE = dict(epochs=1, max_steps=4, batch_size=16, train_subset=64, width=4, proj_hidden_dim=32, proj_dim=16,
              pred_hidden_dim=8)
@@ -100,6 +115,8 @@ def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool
     steps = changes.pop("steps", None)
     if smoke:
         changes = {**changes, **SMOKE, "train_subset": min(changes.get("train_subset", 64), 64)}
+        if changes.get("chunks", 1) > 1:  # 64 images hold at most 4 batches of 16
+            changes.update(chunks=2, **({"iid_from_epoch": 1} if changes.get("iid_from_epoch") else {}))
         steps = steps and 4
     config = preset(method, full=full, **changes, seed=seed, out=str(work), overwrite=True, progress=not smoke,
                     checkpoint_every=100)
@@ -122,6 +139,7 @@ def train_one(name: str, seed: int, out: Path, full: bool = False, smoke: bool =
     resume = (work / "last.pt").exists()
     started = time.perf_counter()
     result = train(config, resume=resume)
+    fitting = fitting_losses(result.method, result.config) if result.config.dataset in SHAPES_DATASETS else None
     rows = [r for r in result.history if "knn" in r or "effective_rank" in r]  # every 10 steps, not every step
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -139,7 +157,7 @@ def train_one(name: str, seed: int, out: Path, full: bool = False, smoke: bool =
         "feature_auc": result.feature_auc, "random_init_feature_auc": result.random_init_feature_auc,
         "random_init_curve_knn": result.random_init_curve_knn,
         "spectrum": result.spectrum, "effective_rank": result.effective_rank, "std_of_normalized": result.std_of_normalized,
-        "collapse_step": result.collapse_step, "config": config_dict,
+        "collapse_step": result.collapse_step, "fitting_loss": fitting, "config": config_dict,
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=1))  # last: its presence marks the run done
     shutil.rmtree(work, ignore_errors=True)

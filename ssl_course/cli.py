@@ -122,6 +122,7 @@ def _add_train_command(sub) -> None:
     option("--temperature", float, "SimCLR temperature")
     option("--chunks", int, "continual learning over this many consecutive chunks of the data")
     option("--chunk-epochs", int, "with --chunks: epochs on each chunk before the next one")
+    option("--iid-from-epoch", int, "with --chunks: from this epoch on, i.i.d. over all images (the hybrid)")
     option("--train-subset", int, "train on the first N training images only (evaluation labels all)")
     option("--view-size", int, "side of the training views in px; evaluation stays at the images' size")
     option("--time-budget", float, "seconds of training before stopping early")

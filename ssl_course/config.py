@@ -46,6 +46,7 @@ class TrainConfig(MethodConfig):
     warmup_epochs: float = 0.0
     chunks: int = 1  # > 1: continual learning over consecutive chunks of the training set (see epoch_order)
     chunk_epochs: int = 1  # epochs on each chunk before the next one
+    iid_from_epoch: int | None = None  # with chunks > 1: from this epoch on, i.i.d. over all images (the hybrid)
     # bookkeeping
     seed: int = 0
     device: str = "auto"
@@ -79,6 +80,8 @@ class TrainConfig(MethodConfig):
         for name in ("epochs", "log_every", "chunks", "chunk_epochs", "proj_dim", "proj_hidden_dim", "knn_k", "eval_subset"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.iid_from_epoch is not None and (self.chunks < 2 or self.iid_from_epoch < 0):
+            raise ValueError(f"iid_from_epoch needs chunks > 1 and a value >= 0, got {self.iid_from_epoch} with chunks={self.chunks}")
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be >= 0 (0: only at the end), got {self.checkpoint_every}")
         if self.view_size is not None and self.view_size < 8:

@@ -21,16 +21,22 @@ from ssl_course.augment import BATCH_AUGMENTS, eval_transform, two_view_transfor
 from ssl_course.data import ArrayDataset, as_tensors, dataset_spec, load_dataset
 
 
-def epoch_order(n: int, seed: int, epoch: int, chunks: int = 1, chunk_epochs: int = 1) -> torch.Tensor:
+def epoch_order(n: int, seed: int, epoch: int, chunks: int = 1, chunk_epochs: int = 1,
+                iid_from_epoch: int | None = None) -> torch.Tensor:
     """The data order of one epoch: a function of (seed, epoch) only, so resuming needs just the step.
 
     With ``chunks`` > 1 the data is a stream of consecutive chunks: an epoch is one pass over
     chunk ``(epoch // chunk_epochs) % chunks`` (continual learning: each chunk for
-    ``chunk_epochs`` epochs, then the next; Li, Efros & Pathak 2022).
+    ``chunk_epochs`` epochs, then the next; Li, Efros & Pathak 2022). From ``iid_from_epoch`` on,
+    an epoch is a chunk-sized draw without replacement from all ``n`` images instead (their hybrid:
+    the stream first, then i.i.d. training, at the same steps an epoch).
     """
     size = n // chunks
+    generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    if iid_from_epoch is not None and epoch >= iid_from_epoch:
+        return torch.randperm(n, generator=generator)[:size]
     chunk = (epoch // chunk_epochs) % chunks
-    return chunk * size + torch.randperm(size, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+    return chunk * size + torch.randperm(size, generator=generator)
 
 
 class EpochBatchSampler(Sampler):
@@ -64,7 +70,8 @@ class TrainData:
         self.steps_per_epoch = (n // config.chunks) // config.batch_size
 
     def order(self, epoch: int) -> torch.Tensor:
-        return epoch_order(self.n, self.config.seed, epoch, self.config.chunks, self.config.chunk_epochs)
+        config = self.config
+        return epoch_order(self.n, config.seed, epoch, config.chunks, config.chunk_epochs, config.iid_from_epoch)
 
 
 def first_of(labelled, test, subset: int | None):
