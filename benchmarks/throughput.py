@@ -30,6 +30,7 @@ from ssl_course.presets import preset
 from ssl_course.config import TrainConfig
 from ssl_course.data.training import training_data
 from ssl_course.devices import bf16_autocast, pick_device, prefers_channels_last
+from ssl_course.models import BACKBONES
 from ssl_course.train import train_step
 from ssl_course.trained import build_from_config
 
@@ -134,7 +135,7 @@ def lightly_style(config: TrainConfig, device: torch.device, steps: int, warmup:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", default="simsiam", choices=["simsiam", "byol"])
-    parser.add_argument("--backbone", default="resnet18", choices=["convnet", "resnet18", "resnet50"])
+    parser.add_argument("--backbone", default="resnet18", choices=BACKBONES)
     parser.add_argument("--width", type=int, default=preset("simsiam").width, help="convnet width")
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--steps", type=int, default=50, help="timed steps of each measurement")

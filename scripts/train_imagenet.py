@@ -27,42 +27,21 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 from ssl_course.cli import USER_ERRORS, Parser, UserError, print_result  # noqa: E402
-from ssl_course.predictors import PREDICTORS  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Flags named after ``TrainConfig`` fields; a flag left out keeps ``presets.imagenet_preset``'s value."""
+    """One flag per ``TrainConfig`` field (``ssl_course.flags``); a flag left out keeps ``presets.imagenet_preset``'s value."""
+    from ssl_course.config import TrainConfig
+    from ssl_course.flags import add_flags
+    from ssl_course.methods import METHODS
+
     parser = Parser(prog="train_imagenet.py", description=__doc__.splitlines()[0])
-    option = lambda flag, kind, text, **kw: parser.add_argument(flag, type=kind, default=None, help=f"{text} (default: the preset's)", **kw)  # noqa: E731
     parser.add_argument("--data", dest="data_dir", required=True, help="ImageFolder root with train/ and val/")
-    parser.add_argument("--method", default="byol", choices=["byol", "simsiam", "simclr"])
-    parser.add_argument("--predictor", default=None, choices=list(PREDICTORS), help="default: the method's own")
-    parser.add_argument("--backbone", default=None, choices=["resnet18", "resnet50", "convnet"],
-                        help="convnet: a small smoke-test network (default: the preset's)")
-    option("--epochs", int, "epochs the schedules are planned for")
-    option("--max-steps", int, "stop after this many steps")
-    option("--batch-size", int, "global batch, split across ranks")
-    parser.add_argument("--optimizer", default=None, choices=["sgd", "lars"], help="default: the preset's")
-    option("--lr", float, "base lr for batch 256 (scaled linearly)")
-    option("--weight-decay", float, "weight decay")
-    option("--warmup-epochs", float, "linear lr warm-up")
-    option("--ema", float, "BYOL's base EMA momentum")
-    option("--predictor-lr-multiplier", float, "the predictor's lr relative to the encoder's")
-    option("--proj-hidden-dim", int, "projector hidden width")
-    option("--proj-dim", int, "projection (and predictor) dimension")
-    option("--pred-hidden-dim", int, "mlp predictor bottleneck")
-    parser.add_argument("--sync-bn", action="store_true", default=None, help="SyncBatchNorm across ranks")
-    option("--workers", int, "DataLoader workers per rank", dest="num_workers")
-    parser.add_argument("--device", default=None, choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--dist-backend", default=None, choices=["nccl", "gloo"], help="default: nccl on GPUs, else gloo")
-    parser.add_argument("--out", default=None, help="default: runs/imagenet")
-    parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--overwrite", action="store_true", default=None)
-    option("--checkpoint-every", int, "steps between checkpoints")
-    parser.add_argument("--no-eval", dest="final_eval", action="store_const", const=False, default=None,
-                        help="skip the final kNN on rank 0")
-    option("--seed", int, "seed")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--method", default="byol", choices=list(METHODS))
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
+    parser.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    add_flags(parser, TrainConfig, skip=("method", "data_dir", "dataset", "progress"), defaults_note=" (default: the preset's)",
+              rename={"num_workers": "--workers", "final_eval": "--eval"})
     return parser
 
 

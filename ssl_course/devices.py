@@ -4,6 +4,9 @@ from __future__ import annotations
 import torch
 
 
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
 def pick_device(name: str = "auto") -> torch.device:
     """CUDA > MPS > CPU for ``auto``; a clear error if an explicit choice is unavailable."""
     if name == "auto":

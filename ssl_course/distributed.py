@@ -46,6 +46,9 @@ class Distributed:
         return self.rank == 0
 
 
+DIST_BACKENDS = ("nccl", "gloo")
+
+
 def setup(batch_size: int, device: str = "auto", backend: str | None = None) -> tuple[Distributed, torch.device | None]:
     """Join torchrun's process group; returns the context and this rank's device (None: single process)."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))

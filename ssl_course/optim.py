@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+OPTIMIZERS = ("sgd", "lars")  # the trainer builds SGD, or LARS below
+
 
 class LARS(torch.optim.Optimizer):
     def __init__(self, params, lr: float, momentum: float = 0.9, weight_decay: float = 0.0, trust: float = 0.001):

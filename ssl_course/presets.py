@@ -57,7 +57,7 @@ FULL_BASE = TrainConfig(dataset="cifar10", data_dir="data", backbone="resnet18",
                         checkpoint_every=1000, log_every=50, eval_every=0)
 FULL_METHOD = {
     "simclr": dict(batch_size=512, lr=0.12, weight_decay=5e-4, epochs=200, temperature=0.5),
-    "byol": dict(batch_size=128, lr=0.06, weight_decay=4e-4, epochs=100, ema=0.996),
+    "byol": dict(batch_size=128, lr=0.06, weight_decay=4e-4, epochs=100),  # EMA: BYOL's own 0.996
     "simsiam": dict(batch_size=512, lr=0.03, weight_decay=5e-4, epochs=800),
 }
 FULL_SOURCE = {

@@ -107,9 +107,6 @@ def test_batch_augment_keeps_kornia_blur_for_large_images_and_is_seeded():
     b = aug(images)
     assert torch.equal(a[0], b[0]) and a[0].shape == (2, 3, 96, 96)
     assert isinstance(BATCH_AUGMENTS["kornia"](32, (0.5,) * 3, (0.25,) * 3), KorniaTwoViewAugment)
-    from ssl_course.config import AUGMENTS
-
-    assert tuple(BATCH_AUGMENTS) == AUGMENTS  # the config's valid names are the pipelines there are
     assert not math.isnan(a[1].mean().item())
 
 

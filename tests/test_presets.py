@@ -39,11 +39,18 @@ def test_cli_defaults_are_the_preset(method):
     assert cli_config("--method", method, "--full") == preset(method, full=True)
 
 
-def test_every_config_field_has_a_flag():
+def test_every_config_field_has_a_flag_with_help_and_the_registrys_choices():
     parser = build_parser()
     train_parser = next(a for a in parser._actions if a.dest == "command").choices["train"]
-    flags = {action.dest for action in train_parser._actions}
-    assert [f.name for f in dataclasses.fields(TrainConfig) if f.name not in flags] == []
+    actions = {action.dest: action for action in train_parser._actions}
+    assert [f.name for f in dataclasses.fields(TrainConfig) if f.name not in actions] == []
+    assert [name for name, a in actions.items() if name != "help" and len(a.help or "") < 10] == []
+    from ssl_course.augment import BATCH_AUGMENTS
+    from ssl_course.models import BACKBONES
+    from ssl_course.predictors import PREDICTORS
+
+    assert actions["augment"].choices == tuple(BATCH_AUGMENTS) and actions["backbone"].choices == BACKBONES
+    assert actions["predictor"].choices == PREDICTORS and "--no-stop-grad" in actions["stop_gradient"].option_strings
 
 
 def test_stop_gradient_can_be_switched_both_ways_from_the_cli():
@@ -78,7 +85,7 @@ FULL_TABLES = {
     # Chen & He 2021, CIFAR-10: batch 512, lr 0.03 x batch/256, wd 5e-4, 800 epochs
     "simsiam": dict(batch_size=512, lr=0.03, weight_decay=5e-4, epochs=800),
     # Tian, Chen & Ganguli 2021, CIFAR set-up: batch 128, lr 0.03 at batch 128, wd 4e-4, EMA 0.996, 100 epochs
-    "byol": dict(batch_size=128, lr=0.03 * 256 / 128, weight_decay=4e-4, epochs=100, ema=0.996),
+    "byol": dict(batch_size=128, lr=0.03 * 256 / 128, weight_decay=4e-4, epochs=100),
     # lightly CIFAR-10 benchmark: batch 512, lr 0.06 per 128 images, wd 5e-4, 200 epochs, temperature 0.5
     "simclr": dict(batch_size=512, lr=0.06 * 256 / 128, weight_decay=5e-4, epochs=200, temperature=0.5),
 }
@@ -90,6 +97,10 @@ def test_full_presets_follow_the_paper_tables(method):
     assert (config.dataset, config.backbone, config.momentum) == ("cifar10", "resnet18", 0.9)
     for field, value in FULL_TABLES[method].items():
         assert getattr(config, field) == pytest.approx(value), field
+    if method == "byol":  # the EMA is BYOL's own default, 0.996 in the table too
+        from ssl_course.methods import BYOL
+
+        assert config.ema is None and BYOL.defaults.ema == 0.996
 
 
 def test_for_steps_plans_the_schedule_for_exactly_those_steps():

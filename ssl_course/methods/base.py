@@ -17,46 +17,45 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ssl_course.flags import setting, validate_fields
 from ssl_course.models import Backbone, projection_mlp
 from ssl_course.predictors import PREDICTORS, DirectPredictor, build_predictor
 
 
 @dataclass(kw_only=True)
 class MethodConfig:
-    """A method's switches and sizes; ``None`` means "the method's default".
+    """A method's switches and sizes; ``None`` means "the method's default" (its ``defaults``).
 
     ``TrainConfig`` extends this class with the run's settings, so these defaults live here only.
+    Each field carries its help text, choices and bounds (``ssl_course.flags.setting``).
     """
 
-    stop_gradient: bool | None = None
-    predictor: str | None = None
-    predictor_lr_multiplier: float = 1.0
-    predictor_fixed_lr: bool = False  # the head's lr stays at its peak, not decayed (Chen & He's fix_lr)
-    predictor_weight_decay: float | None = None  # None: same as the encoder's
-    ema: float | None = None  # base EMA momentum; 0 switches the target network off
-    proj_hidden_dim: int = 512
-    proj_dim: int = 128
-    pred_hidden_dim: int | None = None
-    temperature: float = 0.1  # SimCLR only
-    dp_rho: float = 0.3  # DirectPred/DirectCopy: running-average weight of the correlation
-    dp_eps: float = 0.1  # DirectPred/DirectCopy: added to every eigenvalue / the diagonal
-    dp_freq: int = 1  # DirectPred/DirectCopy: recompute the weight every N steps
+    stop_gradient: bool | None = setting(None, "stop-gradient on the targets (--no-stop-grad lets gradients flow into "
+                                               "the target branch)", flag="--stop-grad")
+    predictor: str | None = setting(None, "the prediction head", choices=PREDICTORS)
+    predictor_lr_multiplier: float = setting(1.0, "the predictor's lr relative to the encoder's", above=0)
+    predictor_fixed_lr: bool = setting(False, "keep the predictor's lr at its peak instead of decaying it (Chen & He's fix_lr)")
+    predictor_weight_decay: float | None = setting(None, "the predictor's weight decay (None: the encoder's)", at_least=0)
+    ema: float | None = setting(None, "BYOL's base EMA momentum (0: no target network; the other methods take 0 only)",
+                                at_least=0, below=1)
+    proj_hidden_dim: int = setting(512, "projector hidden width", at_least=1)
+    proj_dim: int = setting(128, "projection (and predictor) dimension", at_least=1)
+    pred_hidden_dim: int | None = setting(None, "mlp predictor hidden width (None: the method's default)", at_least=1)
+    temperature: float = setting(0.1, "SimCLR's temperature", above=0)
+    dp_rho: float = setting(0.3, "DirectPred/DirectCopy: running-average weight of the correlation", at_least=0, below=1)
+    dp_eps: float = setting(0.1, "DirectPred/DirectCopy: added to every eigenvalue / the diagonal", at_least=0)
+    dp_freq: int = setting(1, "DirectPred/DirectCopy: recompute the weight every N steps", at_least=1)
 
     def method_config(self) -> MethodConfig:
         """Just the method's fields (of a ``TrainConfig``, say), as a fresh ``MethodConfig``."""
         return MethodConfig(**{f.name: getattr(self, f.name) for f in fields(MethodConfig)})
 
-    def check_switches(self, method: type[SiameseMethod]) -> None:
-        """One-line errors for switches ``method`` cannot train with (``None``: the method's default).
-
-        The method runs it on its config, ``TrainConfig.validate`` before any data is loaded.
-        """
+    def validate(self, method: type[SiameseMethod]) -> None:
+        """One-line errors for values ``method`` cannot train with: every field's choices and bounds,
+        then the switches that must agree (``None``: the method's default)."""
+        validate_fields(self)
         predictor, ema, stop_gradient = (getattr(self, key) if getattr(self, key) is not None else getattr(method.defaults, key)
                                          for key in ("predictor", "ema", "stop_gradient"))
-        if predictor not in PREDICTORS:
-            raise ValueError(f"unknown predictor {predictor!r}; valid: {', '.join(PREDICTORS)}")
-        if not 0.0 <= ema < 1.0:
-            raise ValueError(f"ema momentum must be in [0, 1), got {ema}")
         if ema > 0 and not method.has_target_network:
             raise ValueError(f"{method.name} has no EMA target network (ema must be 0); BYOL is the method with one")
         if ema > 0 and not stop_gradient:
@@ -94,7 +93,7 @@ class SiameseMethod(nn.Module):
         for key in ("stop_gradient", "predictor", "ema"):
             if getattr(config, key) is None:
                 setattr(config, key, getattr(self.defaults, key))
-        config.check_switches(type(self))
+        config.validate(type(self))
         self.config = config
         self.backbone = backbone
         self.projector = self.build_projector(backbone.feature_dim, config)
