@@ -31,7 +31,7 @@ VARIANTS = {  # name -> TrainConfig fields
 def run_one(method: str, variant: str, seed: int, args) -> dict:
     from ssl_course.presets import preset
     from ssl_course.train import train
-    from ssl_course.trained import evaluate
+    from ssl_course.scoring import evaluate
 
     changed = {k: v for k, v in dict(dataset=args.dataset, width=args.width, batch_size=args.batch_size, lr=args.lr,
                                      epochs=args.epochs).items() if v is not None}

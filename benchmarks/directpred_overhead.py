@@ -41,7 +41,7 @@ def main() -> None:
     from ssl_course.predictors import DirectPredictor
     from ssl_course.presets import preset
     from ssl_course.devices import bf16_autocast, pick_device
-    from ssl_course.train import train_step
+    from ssl_course.train import optimizer_step
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
@@ -65,7 +65,7 @@ def main() -> None:
 
     def step():  # the trainer's own step (a linear head learned by SGD: no post-step update)
         view1, view2 = augment(batch)
-        out = train_step(method, method.training_step, optimizer, view1, view2, 0, 1,
+        out = optimizer_step(method, method.training_step, optimizer, view1, view2, 0, 1,
                          autocast=bf16_autocast(device))
         outputs["z"] = torch.cat([out.z1, out.z2]).float()
 

@@ -66,7 +66,7 @@ def _views(config):
 
 
 def _score(backbone: nn.Module, config) -> float:
-    from ssl_course.trained import evaluate
+    from ssl_course.scoring import evaluate
 
     backbone.eval()
     return evaluate(backbone, config, probe=False)["knn"]

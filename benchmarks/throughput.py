@@ -31,8 +31,8 @@ from ssl_course.config import TrainConfig
 from ssl_course.data.training import training_data
 from ssl_course.devices import bf16_autocast, pick_device, prefers_channels_last
 from ssl_course.models import BACKBONES
-from ssl_course.train import train_step
-from ssl_course.trained import build_from_config
+from ssl_course.train import optimizer_step
+from ssl_course.build import build_from_config
 
 
 def _sync(device: torch.device) -> None:
@@ -73,7 +73,7 @@ def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int) -> 
     step_fn = torch.compile(method.training_step) if config.compile else method.training_step
 
     def step(view1, view2):  # the trainer's own step
-        train_step(method, step_fn, optimizer, view1.to(device, non_blocking=True), view2.to(device, non_blocking=True),
+        optimizer_step(method, step_fn, optimizer, view1.to(device, non_blocking=True), view2.to(device, non_blocking=True),
                    0, 10**6, autocast=_autocast(device), channels_last=prefers_channels_last(device))
 
     shape = (config.batch_size, 3, data.size, data.size)

@@ -225,7 +225,8 @@ def add_curve_baseline(folder: Path) -> float | None:
     The untrained backbone is rebuilt as the trainer built it (seeded by ``config.seed``); scored on
     the full sets it must give the recorded ``random_init_knn`` exactly, else nothing is written.
     """
-    from ssl_course.trained import build_from_config, evaluate
+    from ssl_course.build import build_from_config
+    from ssl_course.scoring import evaluate
     from ssl_course.config import TrainConfig
     from ssl_course.data import dataset_spec
 

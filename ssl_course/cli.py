@@ -66,7 +66,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from ssl_course.trained import evaluate_checkpoint
+    from ssl_course.scoring import evaluate_checkpoint
 
     print_result(evaluate_checkpoint(args.checkpoint, data_dir=args.data_dir, device=args.device), args.json)
     return 0

@@ -92,8 +92,10 @@ class TrainConfig(MethodConfig):
             raise ValueError(f"iid_from_epoch needs chunks > 1 (a stream to leave), got chunks={self.chunks}")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainResult:
+    """What ``train`` returns: the trained method, its log and its scores (``None``: not measured)."""
+
     method: SiameseMethod
     config: TrainConfig
     history: list[dict]

@@ -195,12 +195,12 @@ STEP_VARIANTS = {"fp32": (False, False), "bf16 autocast": (True, False), "channe
 
 def time_step_variants(config: TrainConfig, steps: int = 5, warmup: int = 2, device=None) -> dict[str, float]:
     """Milliseconds per training step of ``config``'s model in fp32, under bf16 autocast, in channels_last
-    memory and with both: the trainer's own step (``train_step``) on random views already on the device."""
+    memory and with both: the trainer's own step (``optimizer_step``) on random views already on the device."""
     import time
 
     from ssl_course.data import dataset_spec
-    from ssl_course.train import train_step
-    from ssl_course.trained import build_from_config
+    from ssl_course.train import optimizer_step
+    from ssl_course.build import build_from_config
 
     device = torch.device(device) if device is not None else pick_device(config.device)
     size = dataset_spec(config.dataset).image_size
@@ -218,7 +218,7 @@ def time_step_variants(config: TrainConfig, steps: int = 5, warmup: int = 2, dev
             if k == warmup:
                 sync()
                 started = time.perf_counter()
-            train_step(method, method.training_step, optimizer, views[0], views[1], k, 10**6, autocast=autocast,
+            optimizer_step(method, method.training_step, optimizer, views[0], views[1], k, 10**6, autocast=autocast,
                        channels_last=channels_last)
         sync()
         times[name] = 1000 * (time.perf_counter() - started) / steps

@@ -92,7 +92,7 @@ class DirectPredictor(nn.Module):
 
     MODES = ("directpred", "directcopy")
 
-    def __init__(self, dim: int, rho: float = 0.3, eps: float = 0.1, freq: int = 1, mode: str = "directpred"):
+    def __init__(self, dim: int, rho: float = 0.3, eps: float = 0.1, freq: int = 1, mode: str = "directpred", rule=None):
         super().__init__()
         if not 0.0 <= rho < 1.0:
             raise ValueError(f"rho (the correlation's running-average weight) must be in [0, 1), got {rho}")
@@ -103,7 +103,7 @@ class DirectPredictor(nn.Module):
         if mode not in self.MODES:
             raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(self.MODES)}")
         self.dim, self.rho, self.eps, self.freq, self.mode = dim, rho, eps, int(freq), mode
-        self.rule = None  # a learner's ``fn(F, eps) -> W_p`` in place of the mode's formula (the notebooks' exercises)
+        self.rule = rule  # a learner's ``fn(F, eps) -> W_p`` in place of the mode's formula (the notebooks' exercises)
         self.register_buffer("weight", torch.eye(dim))
         self.register_buffer("correlation", torch.zeros(dim, dim, dtype=torch.float64))
         self.register_buffer("calls", torch.zeros((), dtype=torch.long))
@@ -140,10 +140,13 @@ def build_predictor(kind: str, dim: int, hidden_dim: int | None = None, **option
     """A prediction head mapping ``dim -> dim``.
 
     ``hidden_dim`` is the mlp bottleneck (default dim // 4); ``options`` (rho, eps, freq) go
-    to ``DirectPredictor`` for ``directpred``/``directcopy``.
+    to ``DirectPredictor`` for ``directpred``/``directcopy`` (and ``rule``, a learner's formula for W_p).
     """
     if kind in DirectPredictor.MODES:
         return DirectPredictor(dim, mode=kind, **options)
+    if options.get("rule") is not None:
+        raise ValueError("predictor_weight replaces the direct predictor's formula: it needs predictor='directpred' or 'directcopy'")
+    options.pop("rule", None)
     if options:
         raise ValueError(f"predictor {kind!r} takes no options, got {sorted(options)}")
     if kind in ("none", "identity_fixed"):

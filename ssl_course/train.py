@@ -49,12 +49,13 @@ from ssl_course.methods.base import StepOutput
 from ssl_course.metrics import (commutator_norm, correlation, effective_rank, eigen_alignment, eigen_pairs, looks_collapsed,
                                 std_of_normalized)
 from ssl_course.optim import LARS
-from ssl_course.trained import build_from_config, evaluate, random_init_scores
+from ssl_course.build import build_from_config
+from ssl_course.scoring import evaluate, random_init_scores
 
 SPECTRUM_LOGGED = 4  # with a linear head, F's top eigenvalues and W_p's along their eigenvectors, every log step
 
 
-def train_step(method: SiameseMethod, step_fn, optimizer: torch.optim.Optimizer, view1: torch.Tensor, view2: torch.Tensor,
+def optimizer_step(method: SiameseMethod, step_fn, optimizer: torch.optim.Optimizer, view1: torch.Tensor, view2: torch.Tensor,
                step: int, total_steps: int, autocast=None, channels_last: bool = False, check=None) -> StepOutput:
     """One optimisation step, the same for the trainer and the benchmarks: the views in channels_last
     memory (if asked), forward under ``autocast``, ``check(loss)`` (e.g. stop on a non-finite loss),
@@ -118,8 +119,9 @@ class Run:
         distributed.barrier(context)
         torch.manual_seed(config.seed)  # the same initial weights on every rank
         self.data = training_data(config, device, context)
-        self.method = method = build_from_config(config, self.data.size).to(device)
-        self._install(hooks or {})
+        hooks = dict(hooks or {})
+        self.rank_fn = hooks.pop("effective_rank", None) or effective_rank
+        self.method = method = build_from_config(config, self.data.size, **hooks).to(device)
         baseline = config.final_eval and config.baseline and context.is_main
         self.untrained = copy.deepcopy(method.backbone) if baseline else None
         if context.enabled:
@@ -152,19 +154,6 @@ class Run:
         self.collapse_step, self.collapsed = None, False
         self.last = {"loss": float("nan"), "std_of_normalized": float("nan"), "effective_rank": float("nan")}
         self.autocast = bf16_autocast(device)
-
-    def _install(self, hooks: dict) -> None:
-        """A learner's own pieces in place of the package's (``train``'s docstring)."""
-        self.method.custom_loss = hooks.get("loss")
-        if hooks.get("ema_update") is not None:
-            if getattr(self.method, "target", None) is None:
-                raise ValueError("ema_update updates BYOL's target network: it needs method='byol' with ema > 0")
-            self.method.custom_ema_update = hooks["ema_update"]
-        self.rank_fn = hooks.get("effective_rank") or effective_rank
-        if hooks.get("predictor_weight") is not None:
-            if not hasattr(self.method.predictor, "rule"):
-                raise ValueError("predictor_weight replaces the direct predictor's formula: it needs predictor='directpred' or 'directcopy'")
-            self.method.predictor.rule = hooks["predictor_weight"]
 
     def _note_cpu(self) -> None:
         global _cpu_noted
@@ -206,7 +195,7 @@ class Run:
         lr = lr_at(self.step, self.total_steps, self.warmup_steps, self.peak_lr)
         for group in self.optimizer.param_groups:
             group["lr"] = (self.peak_lr if group.get("fixed_lr") else lr) * group["lr_scale"]
-        output = train_step(self.method, self.step_fn, self.optimizer, view1, view2, self.step, self.total_steps,
+        output = optimizer_step(self.method, self.step_fn, self.optimizer, view1, view2, self.step, self.total_steps,
                             autocast=self.autocast, channels_last=self.channels_last, check=self.stop_if_diverged)
         self.step += 1
         row = {"step": self.step, "epoch": epoch, "loss": output.loss.item(), "lr": lr}
@@ -246,12 +235,13 @@ class Run:
                 if self.config.eval_every:  # the kNN curve's own random-init line, measured as the curve is
                     curve_baseline = evaluate(self.untrained, self.config, self.data, self.config.eval_subset, probe=False)["knn"]
         distributed.barrier(self.context)
-        last = self.last
-        return TrainResult(self.method, self.config, self.history, self.step, round(seconds, 3), last["loss"],
-                           last["std_of_normalized"], last["effective_rank"], scores.get("knn"), self.out, self.collapsed,
-                           self.collapse_step, scores.get("linear_probe"), baseline.get("knn"), baseline.get("linear_probe"),
-                           scores.get("feature_auc"), baseline.get("feature_auc"), scores.get("spectrum"),
-                           random_init_curve_knn=curve_baseline)
+        return TrainResult(
+            method=self.method, config=self.config, history=self.history, steps=self.step, seconds=round(seconds, 3),
+            out=self.out, collapsed=self.collapsed, collapse_step=self.collapse_step, **self.last,
+            knn=scores.get("knn"), linear_probe=scores.get("linear_probe"), feature_auc=scores.get("feature_auc"),
+            spectrum=scores.get("spectrum"), random_init_knn=baseline.get("knn"),
+            random_init_probe=baseline.get("linear_probe"), random_init_feature_auc=baseline.get("feature_auc"),
+            random_init_curve_knn=curve_baseline)
 
 
 def train(config: TrainConfig, resume: bool = False, loss=None, ema_update=None, predictor_weight=None,

@@ -103,7 +103,7 @@ def test_step_timing_runs_each_variant_in_its_precision_and_memory_format(monkey
     from ssl_course.train import TrainConfig
 
     seen = []
-    original = trainer.train_step
+    original = trainer.optimizer_step
 
     def spy(method, step_fn, optimizer, view1, view2, *args, autocast=None, channels_last=False, **kw):
         conv = next(m for m in method.backbone.modules() if isinstance(m, torch.nn.Conv2d))
@@ -114,7 +114,7 @@ def test_step_timing_runs_each_variant_in_its_precision_and_memory_format(monkey
         seen.append((dtypes[0], conv.weight.is_contiguous(memory_format=torch.channels_last)))
         return output
 
-    monkeypatch.setattr(trainer, "train_step", spy)
+    monkeypatch.setattr(trainer, "optimizer_step", spy)
     config = TrainConfig(method="simsiam", batch_size=8, width=4, proj_hidden_dim=16, proj_dim=8, device="cpu")
     times = time_step_variants(config, steps=2, warmup=1)
     assert list(times) == list(STEP_VARIANTS) and all(t > 0 for t in times.values())

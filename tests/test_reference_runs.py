@@ -9,7 +9,7 @@ import torch
 from ssl_course import reference
 from ssl_course.checkpoint import load_checkpoint
 from ssl_course.train import train
-from ssl_course.trained import evaluate, evaluate_checkpoint, load_trained
+from ssl_course.scoring import evaluate, evaluate_checkpoint, load_trained
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "assets" / "reference_runs").glob("*/summary.json"))
@@ -40,7 +40,7 @@ def test_smoke_writes_a_run_that_evaluates_to_its_summary(tmp_path, capsys):
     # the kNN curve's own random-init line: measured as the curve is (the subset), and rebuilt exactly
     # for a run shipped without it
     recorded = summary["random_init_curve_knn"]
-    from ssl_course.trained import build_from_config
+    from ssl_course.build import build_from_config
 
     _, config, _ = load_trained(folder / "backbone.pt")
     torch.manual_seed(config.seed)

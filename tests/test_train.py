@@ -162,7 +162,7 @@ def test_views_made_on_the_cpu_train_the_same_as_on_the_training_device(tmp_path
 def test_result_reports_probe_and_the_untrained_network(tmp_path):
     from ssl_course.data import dataset_tensors
     from ssl_course.evaluation import evaluate_backbone
-    from ssl_course.trained import build_from_config
+    from ssl_course.build import build_from_config
 
     config = TrainConfig(method="byol", max_steps=3, batch_size=32, width=4, seed=3, out=None, progress=False)
     result = train(config)

@@ -182,7 +182,7 @@ plot_monitors({"SimCLR": result}, keys=("loss",));
 # %%
 from ssl_course.course import plot_retrieval
 from ssl_course.data import dataset_tensors
-from ssl_course.trained import untrained_backbone
+from ssl_course.build import untrained_backbone
 
 (train_images, train_labels), (test_images, test_labels) = dataset_tensors(config.dataset)
 _, precision = plot_retrieval({"random init": untrained_backbone(config), "SimCLR": result.method.backbone},

@@ -7,11 +7,16 @@ from ssl_course.methods.simsiam import SimSiam
 METHODS = {cls.name: cls for cls in (SimCLR, BYOL, SimSiam)}
 
 
-def build_method(name: str, backbone, config: MethodConfig | None = None) -> SiameseMethod:
-    """``name`` in METHODS (simclr, byol, simsiam)."""
+def build_method(name: str, backbone, config: MethodConfig | None = None, **hooks) -> SiameseMethod:
+    """``name`` in METHODS (simclr, byol, simsiam); ``hooks`` (``loss``, ``predictor_weight``, BYOL's
+    ``ema_update``, each ``None`` or a learner's function) are given to the method when it is built."""
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; valid: {', '.join(METHODS)}")
-    return METHODS[name](backbone, config)
+    if hooks.get("ema_update") is not None and not METHODS[name].has_target_network:
+        raise ValueError("ema_update updates BYOL's target network: it needs method='byol' with ema > 0")
+    if not METHODS[name].has_target_network:
+        hooks.pop("ema_update", None)
+    return METHODS[name](backbone, config, **hooks)
 
 
 __all__ = ["BYOL", "METHODS", "MethodConfig", "SiameseMethod", "SimCLR", "SimSiam", "StepOutput", "build_method"]

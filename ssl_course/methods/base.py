@@ -82,13 +82,15 @@ class SiameseMethod(nn.Module):
     name = "base"
     defaults = MethodConfig(stop_gradient=True, predictor="mlp", ema=0.0)
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    # a learner's whole loss(p1, p2, z1, z2), set by ``train(config, loss=...)``: it gets the online
-    # projections with their gradient (or the EMA target's), so the stop-gradient is its job
-    custom_loss: Callable | None = None
     has_target_network = False  # BYOL: an EMA copy of backbone + projector gives the targets
 
-    def __init__(self, backbone: Backbone, config: MethodConfig | None = None):
+    def __init__(self, backbone: Backbone, config: MethodConfig | None = None, loss: Callable | None = None,
+                 predictor_weight: Callable | None = None):
+        """``loss(p1, p2, z1, z2)``: a learner's whole loss in place of the method's; it gets the online
+        projections with their gradient (or the EMA target's), so the stop-gradient is its job.
+        ``predictor_weight(F, eps)``: a learner's W_p for DirectPred/DirectCopy (``train``'s hooks)."""
         super().__init__()
+        self.custom_loss = loss
         config = config.method_config() if config is not None else MethodConfig()
         for key in ("stop_gradient", "predictor", "ema"):
             if getattr(config, key) is None:
@@ -97,7 +99,8 @@ class SiameseMethod(nn.Module):
         self.config = config
         self.backbone = backbone
         self.projector = self.build_projector(backbone.feature_dim, config)
-        self.predictor = build_predictor(config.predictor, config.proj_dim, config.pred_hidden_dim, **config.predictor_options())
+        self.predictor = build_predictor(config.predictor, config.proj_dim, config.pred_hidden_dim,
+                                         **config.predictor_options(), rule=predictor_weight)
 
     def build_projector(self, in_dim: int, config: MethodConfig) -> nn.Module:
         return projection_mlp(in_dim, config.proj_hidden_dim, config.proj_dim, num_layers=2)

@@ -48,11 +48,13 @@ class BYOL(SiameseMethod):
     name = "byol"
     defaults = MethodConfig(stop_gradient=True, predictor="mlp", ema=0.996)
     has_target_network = True
-    # a learner's EMA update ``fn(target_params, online_params, m)`` in place of ``ema_update``
-    custom_ema_update: Callable | None = None
 
-    def __init__(self, backbone, config: MethodConfig | None = None):
-        super().__init__(backbone, config)
+    def __init__(self, backbone, config: MethodConfig | None = None, ema_update: Callable | None = None, **hooks):
+        """``ema_update(target_params, online_params, m)``: a learner's update in place of ``ema_update``."""
+        super().__init__(backbone, config, **hooks)
+        if ema_update is not None and not self.config.ema > 0:
+            raise ValueError("ema_update updates BYOL's target network: it needs method='byol' with ema > 0")
+        self.custom_ema_update = ema_update
         self.target: nn.Module | None = None
         if self.config.ema > 0:
             self.target = copy.deepcopy(nn.Sequential(self.backbone, self.projector))

@@ -1,4 +1,4 @@
-"""A run's networks outside training: built from a config, loaded from a checkpoint, scored.
+"""Scoring a backbone: kNN, linear probe and feature spectrum on a config's dataset; a checkpoint loaded and scored.
 
 ``evaluate(backbone, config)`` is the one place that turns a config's dataset into kNN / linear-probe
 scores (the trainer, the CLI's ``eval`` and the benchmarks use it); ``random_init_scores`` is the same
@@ -11,27 +11,14 @@ from pathlib import Path
 
 import torch
 
+from ssl_course.build import build_from_config
 from ssl_course.checkpoint import CheckpointError, load_checkpoint
 from ssl_course.config import TrainConfig
 from ssl_course.data import BUILT_IN, dataset_spec, dataset_tensors
 from ssl_course.data.training import TrainData, first_of, training_data
 from ssl_course.devices import pick_device
 from ssl_course.evaluation import evaluate_backbone
-from ssl_course.methods import SiameseMethod, build_method
-from ssl_course.models import build_backbone
-
-
-def build_from_config(config: TrainConfig, image_size: int) -> SiameseMethod:
-    spec = dataset_spec(config.dataset)
-    backbone = build_backbone(config.backbone, image_size, width=config.width, mean=spec.mean, std=spec.std)
-    return build_method(config.method, backbone, config.method_config())
-
-
-def untrained_backbone(config: TrainConfig) -> torch.nn.Module:
-    """The backbone exactly as ``train(config)`` initialises it (same seed), before any step; the global RNG is left as it was."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        return build_from_config(config, dataset_spec(config.dataset).image_size).backbone
+from ssl_course.methods import SiameseMethod
 
 
 def evaluate(backbone: torch.nn.Module, config: TrainConfig, data: TrainData | None = None, subset: int | None = None,
