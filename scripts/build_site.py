@@ -22,7 +22,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MODULES = ["losses", "methods.base", "methods.simclr", "methods.byol", "methods.simsiam", "predictors", "metrics",
-           "evaluation", "theory.linear", "theory.wen_li", "theory.collapse", "train", "config", "presets", "reference",
+           "evaluation", "theory.linear", "theory.wen_li", "studies.collapse", "studies.fitting", "train", "build", "scoring",
+           "config", "flags", "presets", "studies.reference", "studies.runs",
            "data", "data.shapes", "augment", "models", "exercises", "course"]
 CONF = '''
 project = "ssl_course"
@@ -66,17 +67,19 @@ def reference_page(stage: Path) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
-    from scripts.reference_runs import RUNS, markdown_report
-    from ssl_course import reference
+    from ssl_course.studies import reference, reference_plots
+    from ssl_course.studies.assets import reference_dir
+    from ssl_course.studies.runs import RUNS, markdown_report
 
     figure = stage / "assets" / "knn_over_training.png"
-    axes = reference.plot_knn_curves(reference.load(["simclr", "byol", "simsiam", "simsiam-directpred",
-                                                     "simsiam-no-stop-gradient"]))
+    axes = reference_plots.plot_curves(reference.load(["simclr", "byol", "simsiam", "simsiam-directpred",
+                                                       "simsiam-no-stop-gradient"]),
+                                       title="kNN over training (mean ± std over seeds)")
     axes.figure.savefig(figure, dpi=100, bbox_inches="tight")
     return ("# Reference runs\n\nGenerated from `assets/reference_runs/` when the site is built "
             f"({len(RUNS)} runs × their seeds; `python scripts/reference_runs.py --report` prints the same table). "
             "Mean ± std over seeds; ✓: the gain over the same network at random init reaches 0.10 kNN / "
-            "0.05 probe and exceeds twice its seed std.\n\n" + markdown_report(reference.reference_dir()) +
+            "0.05 probe and exceeds twice its seed std.\n\n" + markdown_report(reference_dir()) +
             "\n\n## kNN over training\n\nThe curves are a cheap kNN measured during training: k = 200, 2 000 labelled "
             "training images against 1 000 test images, once an epoch, mean ± std over 3 seeds. The dotted line is the "
             "random init measured the same way; × marks each run's final kNN on the full sets (10 000 against 2 000, "

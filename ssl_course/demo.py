@@ -34,7 +34,7 @@ BAR_COLOURS = {"SimCLR (contrastive)": "tab:purple", "SimSiam, no stop-grad": "t
 
 def reference_scores() -> dict[str, dict]:
     """kNN of the shipped reference runs the demo shows: label -> mean, std, seeds, steps."""
-    from ssl_course import reference
+    from ssl_course.studies import reference
 
     table = reference.load(list(DEMO_REFERENCES))
     scores = {}

@@ -2,7 +2,7 @@
 single source of every default.
 
 The CLI (``ssl-course train --method M``), the notebooks (``course.run_config``), the demo,
-the benchmarks, ``theory.collapse`` and ``scripts/reference_runs.py`` all start from
+the benchmarks and the studies (``ssl_course.studies``) all start from
 ``preset(method)`` and change only what their lesson needs, so one method shows one lr
 everywhere.
 

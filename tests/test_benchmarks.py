@@ -67,19 +67,6 @@ def test_the_recipe_search_table_gives_each_candidate_its_mean_and_seed_std():
     assert "| preset | 780 | 1 | 0.550 |" in lines[3]
 
 
-def test_the_collapse_search_takes_one_regime_and_tables_the_seed_means():
-    search = _load_benchmark("collapse_search")
-    with pytest.raises(ValueError, match="exactly one"):
-        search.run(2, 500, 0)
-    with pytest.raises(ValueError, match="exactly one"):
-        search.run(2, 500, 0, steps=600, epochs=4)
-    row = dict(regime="steps=600", width=2, train_images=500, steps=600, random_init_auc=0.77, knn=0.4,
-               random_init_knn=0.2, linear_probe=0.3)
-    table = search.markdown_table([{**row, "auc": 0.80}, {**row, "auc": 0.84}, {**row, "train_images": 100_000, "auc": 0.9}])
-    assert "| steps=600 | 2 | 500 | 600 | 2 | 0.820 | 0.770 | +0.200 | 0.300 |" in table
-    assert "| steps=600 | 2 | 100000 | 600 | 1 | 0.900 |" in table
-
-
 def test_a_search_records_each_run_as_it_finishes_and_reads_them_back(tmp_path, capsys):
     search = _load_benchmark("recipe_search")
     path = tmp_path / "runs.jsonl"

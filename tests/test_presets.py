@@ -114,14 +114,6 @@ def test_unknown_method_is_one_clear_error():
         preset("moco")
 
 
-def test_collapse_lesson_uses_simsiam_preset():
-    from ssl_course.theory.collapse import _settings
-
-    settings = _settings("shapes", False, 0, False, {})
-    assert settings["batch_size"] == preset("simsiam").batch_size
-    assert _settings("shapes", True, 0, False, {})["batch_size"] == preset("simsiam", full=True).batch_size
-
-
 @pytest.mark.parametrize("method, runs", [("simclr", 1), ("byol", 3), ("simsiam", 3), ("simsiam", 1)])
 def test_notebook_full_runs_fit_an_hour_of_a_free_gpu_and_keep_the_recipe(method, runs, capsys):
     from ssl_course.course import run_config
@@ -143,9 +135,9 @@ def test_notebook_full_runs_fit_an_hour_of_a_free_gpu_and_keep_the_recipe(method
 
 def test_collapse_full_sweep_fits_the_hour():
     from ssl_course.presets import T4_IMAGES_PER_SECOND
-    from ssl_course.theory.collapse import GPU
+    from ssl_course.studies.collapse import GPU_STEPS
 
-    assert 3 * GPU["steps"] * 512 / T4_IMAGES_PER_SECOND / 60 <= 60
+    assert 3 * GPU_STEPS * preset("simsiam", full=True).batch_size / T4_IMAGES_PER_SECOND / 60 <= 60
 
 
 @pytest.mark.parametrize("change, message", [

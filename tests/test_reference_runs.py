@@ -1,4 +1,4 @@
-"""scripts/reference_runs.py and ssl_course.reference: the shipped runs and the pipeline that builds them."""
+"""scripts/reference_runs.py, ssl_course.studies.runs and .reference: the shipped runs and the pipeline that builds them."""
 import importlib.util
 import json
 from pathlib import Path
@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ssl_course import reference
+from ssl_course.studies import reference, reference_plots, runs
+from ssl_course.studies.assets import reference_dir
 from ssl_course.checkpoint import load_checkpoint
 from ssl_course.train import train
 from ssl_course.scoring import evaluate, evaluate_checkpoint, load_trained
@@ -48,19 +49,19 @@ def test_smoke_writes_a_run_that_evaluates_to_its_summary(tmp_path, capsys):
     assert recorded == evaluate(untrained, config, subset=config.eval_subset, probe=False)["knn"]
     del summary["random_init_curve_knn"]
     (folder / "summary.json").write_text(json.dumps(summary))
-    assert script.add_curve_baseline(folder) == recorded
+    assert runs.add_curve_baseline(folder) == recorded
     assert json.loads((folder / "summary.json").read_text())["random_init_curve_knn"] == recorded
-    assert script.add_curve_baseline(folder) is None  # has one already
+    assert runs.add_curve_baseline(folder) is None  # has one already
 
 
 def test_an_interrupted_run_resumes_exactly(tmp_path):
     script = load_script()
-    whole = script.train_one("byol", 1, tmp_path / "whole", smoke=True)
+    whole = runs.train_one("byol", 1, tmp_path / "whole", smoke=True)
     # a run killed after 2 of its 4 steps leaves work/last.pt behind
-    partial = script.run_config("byol", 1, tmp_path / "parts" / "byol-s1" / "work", smoke=True)
+    partial = runs.run_config("byol", 1, tmp_path / "parts" / "byol-s1" / "work", smoke=True)
     partial.max_steps = 2
     train(partial)
-    resumed = script.train_one("byol", 1, tmp_path / "parts", smoke=True)
+    resumed = runs.train_one("byol", 1, tmp_path / "parts", smoke=True)
     assert resumed["steps"] == whole["steps"] == 4
     a = load_checkpoint(tmp_path / "whole" / "byol-s1" / "backbone.pt")["backbone"]
     b = load_checkpoint(tmp_path / "parts" / "byol-s1" / "backbone.pt")["backbone"]
@@ -78,7 +79,7 @@ def test_shipped_runs_are_complete_and_small():
 @pytest.mark.skipif(not SHIPPED, reason="no reference runs shipped in this checkout")
 def test_every_shipped_run_was_trained_with_the_config_the_script_makes_now(tmp_path):
     """A preset change that a shipped run did not follow fails here: rebuild that run, or pin the
-    fields it was trained with in scripts/reference_runs.py's RUNS."""
+    fields it was trained with in ssl_course.studies.runs.RUNS."""
     import dataclasses
 
     from ssl_course.config import RUNTIME_FIELDS
@@ -87,10 +88,9 @@ def test_every_shipped_run_was_trained_with_the_config_the_script_makes_now(tmp_
 
     # a run trained before a field existed was trained with that field's default behaviour
     defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
-    script = load_script()
-    for path in sorted(reference.reference_dir().glob("*/summary.json")):
+    for path in sorted(reference_dir().glob("*/summary.json")):
         summary = json.loads(path.read_text())
-        expected = dataclasses.asdict(script.run_config(summary["run"], summary["seed"], tmp_path))
+        expected = dataclasses.asdict(runs.run_config(summary["run"], summary["seed"], tmp_path))
         shipped = {key: summary["config"].get(key, defaults[key]) for key in expected}
         differing = {key: (shipped[key], value) for key, value in expected.items()
                      if (key not in RUNTIME_FIELDS or key == "eval_every") and shipped[key] != value}
@@ -103,12 +103,10 @@ def test_every_shipped_backbone_loads_with_its_recorded_steps():
         assert steps == json.loads(path.read_text())["steps"], path.parent.name
 
 
-# one run per condition (seed 0); of the phase grid, which shares one dataset and one evaluation path, its
+# one run per condition (seed 0); of the data study, which shares one dataset and one evaluation path, its
 # smallest-data column and the stream runs (the others differ only in train_subset)
-# (the older collapse-* study shares the phase grid's evaluation path on `shapes`: its 5 % run stands for it)
 FIRST_SEEDS = [p for p in SHIPPED if p.parent.name.endswith("-s0") and not
-               (p.parent.name.startswith("phase-w") and not p.parent.name.split("-")[2] in ("n500", "continual", "hybrid"))
-               and not (p.parent.name.startswith("collapse-") and p.parent.name != "collapse-data5-s0")]
+               (p.parent.name.startswith("data-w") and p.parent.name.split("-")[2] != "n128")]
 
 
 @pytest.mark.slow
@@ -153,19 +151,17 @@ def test_missing_runs_are_one_clear_error(tmp_path):
 @pytest.mark.skipif(not SHIPPED, reason="no reference runs shipped in this checkout")
 def test_readme_results_table_is_generated_from_the_shipped_runs():
     """Hand-copied numbers drift: `python scripts/reference_runs.py --readme` rewrites the table."""
-    script = load_script()
-    start, end = script.README_MARKERS
+    start, end = runs.README_MARKERS
     shown = (ROOT / "README.md").read_text().split(start)[1].split(end)[0].strip()
-    assert shown == script.readme_table().strip()
+    assert shown == runs.readme_table().strip()
 
 
 def test_readme_table_is_rewritten_between_its_markers(tmp_path):
-    script = load_script()
     fake_runs(tmp_path, "simsiam", [0.50, 0.52, 0.54], [0.30, 0.31, 0.32])
-    start, end = script.README_MARKERS
+    start, end = runs.README_MARKERS
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{start}\nold table\n{end}\noutro\n")
-    script.write_readme_table(readme, out=tmp_path)
+    runs.write_readme_table(readme, out=tmp_path)
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith(f"{end}\noutro\n") and "old table" not in text
     assert "| SimSiam | 0.520 ± 0.020 | 0.520 ± 0.020 | +0.210 ± 0.010 ✓ | 10.0 |" in text
@@ -173,7 +169,6 @@ def test_readme_table_is_rewritten_between_its_markers(tmp_path):
 
 @pytest.mark.slow
 def test_demo_sets_a_live_simsiam_run_beside_the_reference_runs(tmp_path):
-    from ssl_course import reference
     from ssl_course.demo import DEMO_REFERENCES, run_demo
 
     summary = run_demo(out=tmp_path / "demo", seconds=2, progress=False)
@@ -195,7 +190,7 @@ def test_knn_curves_carry_their_own_random_init_and_the_final_full_set_scores():
 
     matplotlib.use("Agg")
     table = reference.load(["simsiam", "simsiam-no-stop-gradient"])
-    ax = reference.plot_knn_curves(table)
+    ax = reference_plots.plot_curves(table)
     (dotted,) = [line for line in ax.lines if line.get_linestyle() == ":"]
     assert dotted.get_ydata()[0] == pytest.approx(table["random_init_curve_knn"].mean())
     assert table["random_init_curve_knn"].mean() < table["random_init_knn"].mean()  # the subset's kNN reads lower

@@ -145,7 +145,7 @@ prediction = "SimCLR"
 
 # %% nbgrader={"grade": true, "grade_id": "judge_predict_fastest", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # NBVAL_CHECK_OUTPUT
-from ssl_course import reference
+from ssl_course.studies import reference, reference_plots
 from ssl_course.exercises import judge_prediction
 
 table = reference.load(["byol", "simsiam", "simclr"])
@@ -156,7 +156,7 @@ judge_prediction("highest kNN after 1 872 steps", prediction, names[best], tuple
 
 # %%
 print(reference.format_table(table))
-reference.plot_knn_curves(table);
+reference_plots.plot_curves(table, title="kNN over training (mean ± std over seeds)");
 
 # %%
 # NBVAL_CHECK_OUTPUT

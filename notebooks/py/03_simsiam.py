@@ -141,11 +141,11 @@ for name in ("no stop-gradient", "no predictor"):
 # each curve's end); the dotted line is the random init measured the same way as the curves.
 
 # %%
-from ssl_course import reference
+from ssl_course.studies import reference, reference_plots
 
 table = reference.load(["simsiam", "simsiam-no-stop-gradient", "simsiam-no-predictor"])
 print(reference.format_table(table))
-reference.plot_knn_curves(table);
+reference_plots.plot_curves(table, title="kNN over training (mean ± std over seeds)");
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -173,7 +173,7 @@ for name in ("simsiam-no-stop-gradient", "simsiam-no-predictor"):
 # every 10 steps of the same reference runs, 3 seeds (mean ± std).
 
 # %%
-ax = reference.plot_curves(table, "effective_rank", baseline=False,
+ax = reference_plots.plot_curves(table, "effective_rank", baseline=False,
                            title="effective rank of the projections over training (3 seeds)")
 ax.set(ylabel="effective rank (of 128)");
 

@@ -240,7 +240,7 @@ prediction = "mlp"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "judge_predict_rank", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-from ssl_course import reference
+from ssl_course.studies import reference, reference_plots
 from ssl_course.exercises import judge_prediction
 
 heads = {"simsiam": "mlp", "simsiam-identity-offdiag": "identity_offdiag", "simsiam-no-predictor": "identity_fixed"}
@@ -252,7 +252,7 @@ judge_prediction("highest effective rank", prediction, rank.idxmax(), tuple(head
 
 # %%
 print(reference.format_table(real))
-reference.plot_knn_curves(real);
+reference_plots.plot_curves(real, title="kNN over training (mean ± std over seeds)");
 
 # %%
 # NBVAL_CHECK_OUTPUT

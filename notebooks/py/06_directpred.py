@@ -88,13 +88,13 @@ check_directpred_weight_trains(directpred_weight)
 # %%
 import matplotlib.pyplot as plt
 
-from ssl_course import reference
+from ssl_course.studies import reference, reference_plots
 from ssl_course.course import claim
 
 heads = reference.load(["simsiam-linear", "byol-linear"])
 fig, ax = plt.subplots(1, 2, figsize=(11, 3.2))
-reference.plot_curves(heads, "commutator", ax=ax[0], title="||[F, W_p]|| (normalised)")
-reference.plot_curves(heads, "alignment", ax=ax[1], title="eigen-alignment with F, top 8");
+reference_plots.plot_curves(heads, "commutator", ax=ax[0], title="||[F, W_p]|| (normalised)")
+reference_plots.plot_curves(heads, "alignment", ax=ax[1], title="eigen-alignment with F, top 8");
 
 # %% [markdown]
 # Read the left panel with the effective rank in mind. In SimSiam, whose projector ends in
@@ -197,7 +197,7 @@ judge_prediction("best SimSiam predictor", prediction, heads[max(heads, key=lamb
 
 # %%
 print(reference.format_table(table))
-reference.plot_scores(table, "linear_probe");
+reference_plots.plot_scores(table, "linear_probe");
 
 # %% [markdown]
 # The paper's ordering, now with error bars: the heads set from F are at least as good as the one
@@ -223,7 +223,7 @@ claim("DirectPred's W_p is set, not learned: aligned with F at every logged step
 # full-set kNN of the table).
 
 # %%
-reference.plot_knn_curves(table[table["run"].astype(str).str.startswith("simsiam")]);
+reference_plots.plot_curves(table[table["run"].astype(str).str.startswith("simsiam")], title="kNN over training (mean ± std over seeds)");
 
 # %% [markdown]
 # DirectPred and DirectCopy pull ahead of the SGD-trained linear head early and stay ahead: the head

@@ -122,7 +122,7 @@ prediction = "about flat"
 
 # %% nbgrader={"grade": true, "grade_id": "judge_predict_collapse", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 # NBVAL_CHECK_OUTPUT
-from ssl_course import reference
+from ssl_course.studies import reference
 from ssl_course.exercises import judge_prediction
 from ssl_course.theory.collapse import collapse_rise, phase_names, phase_summary
 

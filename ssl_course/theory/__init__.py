@@ -2,5 +2,6 @@
 
 * ``linear``: the linear-network dynamics of Tian, Chen & Ganguli (ICML 2021).
 * ``wen_li``: the substitution / acceleration model of Wen & Li (NeurIPS 2022).
-* ``collapse``: partial dimensional collapse of SimSiam (Li, Efros & Pathak, ECCV 2022).
+
+Li, Efros & Pathak's partial collapse needs the real trainer: it is a study, ``ssl_course.studies.collapse``.
 """
