@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MODULES = ["losses", "methods.base", "methods.simclr", "methods.byol", "methods.simsiam", "predictors", "metrics",
-           "evaluation", "theory.linear", "theory.wen_li", "studies.collapse", "studies.fitting", "train", "build", "scoring",
+           "evaluation", "theory.linear", "theory.wen_li", "theory.wen_li_phases", "studies.collapse", "studies.fitting", "train", "build", "scoring",
            "config", "flags", "presets", "studies.reference", "studies.runs",
            "data", "data.shapes", "augment", "models", "exercises", "course"]
 CONF = '''

@@ -2,8 +2,11 @@
 import numpy as np
 import pytest
 
+import torch
+
+from ssl_course.metrics import commutator_norm
 from ssl_course.theory.linear import (
-    commutator_norm, balanced_predictor, fixed_points, invariant, mode_velocity, simulate, simulate_modes,
+    balanced_predictor, fixed_points, invariant, mode_velocity, simulate, simulate_modes,
 )
 
 
@@ -90,7 +93,7 @@ def test_ema_fixed_and_directpred_predictors():
     fixed = simulate(W, W_p, t_end=5, predictor="fixed")
     np.testing.assert_allclose(fixed.W_p[-1], W_p)
     direct = simulate(W, W_p, t_end=60, eta=0.01, predictor="directpred")
-    assert commutator_norm(direct.F[-1], direct.W_p[-1]) < 1e-8
+    assert commutator_norm(torch.as_tensor(direct.F[-1]), torch.as_tensor(direct.W_p[-1])) < 1e-8
     high = fixed_points(1.0, 0.5, 0.01)[1]
     np.testing.assert_allclose(np.linalg.eigvalsh(direct.F[-1]), high**2, atol=2e-3)  # every mode at p*+ = sqrt(s)
     F = np.diag([4.0, 1.0, 0.0])
@@ -122,7 +125,7 @@ def test_explorer_shows_survival_below_and_collapse_above_the_weight_decay_thres
 
 
 def test_off_parabola_starts_one_collapses_from_above_p_minus_one_escapes_from_below():
-    from ssl_course.theory.linear import OFF_PARABOLA_STARTS
+    from ssl_course.theory.linear_plots import OFF_PARABOLA_STARTS
 
     low, _ = fixed_points(1.0, 0.5, 0.05)
     p0, s0 = (np.array(OFF_PARABOLA_STARTS) * [1.0, 1.2]).T  # the default box: p_max 1, s_max 1.2
@@ -137,7 +140,7 @@ def test_static_explorer_figure_draws_every_case():
     import matplotlib
 
     matplotlib.use("Agg")
-    from ssl_course.theory.linear import EXPLORER_CASES, plot_explorer_cases
+    from ssl_course.theory.linear_plots import EXPLORER_CASES, plot_explorer_cases
 
     fig = plot_explorer_cases()
     assert len(fig.axes) == len(EXPLORER_CASES)

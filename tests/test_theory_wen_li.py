@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from ssl_course.theory.wen_li import (History, SeedOutcome, WenLiConfig, detect_phases, expected_loss,
-                                      format_seed_table, initial_weights, minibatch_loss, outcome, outcome_map, run,
-                                      run_seeds, sample_views, seed_runs, seed_table)
+from ssl_course.theory.wen_li import History, WenLiConfig, expected_loss, initial_weights, minibatch_loss, run, run_seeds, sample_views
+from ssl_course.theory.wen_li_phases import SeedOutcome, detect_phases, format_seed_table, outcome, outcome_map, seed_runs, seed_table
 
 
 @pytest.fixture(scope="module")

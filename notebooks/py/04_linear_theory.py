@@ -155,7 +155,8 @@ judge_prediction("surviving modes", prediction, outcome, ("both", "only p = 0.3"
 # mode with a large s escapes although its p starts inside the strip.
 
 # %%
-from ssl_course.theory.linear import plot_eigenvalues, plot_phase_portrait, simulate
+from ssl_course.theory.linear import simulate
+from ssl_course.theory.linear_plots import plot_eigenvalues, plot_phase_portrait
 
 plot_phase_portrait(tau=1.0, sigma2=0.5, eta=0.05);
 
@@ -195,7 +196,7 @@ print(f"||W|| with stop-gradient: {np.linalg.norm(learned.W[-1]):.3f}; without: 
 # The explorer's main cases, drawn once (for GitHub or a PDF, where sliders do not run):
 
 # %%
-from ssl_course.theory.linear import plot_explorer_cases
+from ssl_course.theory.linear_plots import plot_explorer_cases
 
 plot_explorer_cases();
 
@@ -203,7 +204,7 @@ plot_explorer_cases();
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from ssl_course.theory.linear import plot_explorer
+from ssl_course.theory.linear_plots import plot_explorer
 
 
 def redraw(eta=0.05, sigma2=0.5, alpha_p=1.0, beta=1.0):

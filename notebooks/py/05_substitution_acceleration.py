@@ -102,7 +102,8 @@ check_batchnorm_no_affine(batchnorm_no_affine)
 # no parameter), so we run `none` for both. Seeds 0–7 and 100–107, 4 000 steps: about 20 seconds.
 
 # %%
-from ssl_course.theory.wen_li import format_seed_table, plot_seed_view, seed_runs, seed_table
+from ssl_course.theory.wen_li_phases import format_seed_table, seed_runs, seed_table
+from ssl_course.theory.wen_li_plots import plot_seed_view
 
 SEEDS = list(range(8)) + list(range(100, 108))
 runs = seed_runs(SEEDS, heads=("offdiag", "none"), steps=4000, record_every=10)
@@ -130,7 +131,8 @@ print(f"all 16 seeds: one neuron per feature on {everywhere['offdiag']}/16 with 
 # Seed 100 with the trainable head, next to the same seed without it.
 
 # %%
-from ssl_course.theory.wen_li import detect_phases, plot_phases
+from ssl_course.theory.wen_li_phases import detect_phases
+from ssl_course.theory.wen_li_plots import plot_phases
 
 shown = 100
 histories = {head: runs[head][SEEDS.index(shown)] for head in runs}
@@ -163,7 +165,8 @@ for head, history in histories.items():
 # (about 15 s).
 
 # %%
-from ssl_course.theory.wen_li import outcome_map, plot_outcome_map
+from ssl_course.theory.wen_li_phases import outcome_map
+from ssl_course.theory.wen_li_plots import plot_outcome_map
 
 grid = outcome_map(steps=4000, seed=100)
 plot_outcome_map(grid);

@@ -39,17 +39,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from ssl_course.metrics import commutator_norm as _commutator_norm
+from ssl_course.metrics import commutator_norm
 
 PREDICTOR_MODES = ("learned", "fixed", "directpred")
-
-
-def commutator_norm(F: np.ndarray, W_p: np.ndarray) -> float:
-    """||F W_p - W_p F||_F / (||F||_F ||W_p||_F): 0 when F and W_p share eigenvectors."""
-    import torch
-
-    return _commutator_norm(torch.as_tensor(np.asarray(F)), torch.as_tensor(np.asarray(W_p)))
 
 
 def fixed_points(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05) -> tuple[float, float] | None:
@@ -113,7 +107,7 @@ class Trajectory:
     F: np.ndarray  # (T, n2, n2), F = W X W^T
 
     def commutators(self) -> np.ndarray:
-        return np.array([commutator_norm(F, P) for F, P in zip(self.F, self.W_p)])
+        return np.array([commutator_norm(torch.as_tensor(F), torch.as_tensor(P)) for F, P in zip(self.F, self.W_p)])
 
     def eigenvalues(self) -> tuple[np.ndarray, np.ndarray]:
         """Eigenvalues of F (descending) and the predictor's Rayleigh quotients along them, per time."""
@@ -192,68 +186,6 @@ def simulate(W0: np.ndarray, W_p0: np.ndarray, X: np.ndarray | None = None, X_au
     return Trajectory(**{key: np.array(value) for key, value in record.items()})
 
 
-# (p, s) starts off the parabola, as fractions of the plotted box: one far below it that falls into the
-# collapse basin although p starts well above p*-, one far above it that escapes although p < p*-
-OFF_PARABOLA_STARTS = ((0.2, 1e-5 / 1.2), (0.03, 0.25), (0.9, 0.05))
-
-
-def plot_phase_portrait(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05, alpha_p: float = 1.0,
-                        p_max: float = 1.0, ax=None, trajectories: int = 8, off_parabola: bool = True):
-    """The (p, s) flow of one eigenmode: streamlines, the balanced parabola s = p^2/alpha_p,
-    fixed points p*-+ and the collapse basin p < p*- (shaded); trajectories from the parabola (blue)
-    and, with ``off_parabola``, from ``OFF_PARABOLA_STARTS`` (orange; a red cross where one collapses)."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4), dpi=80)
-    s_max = p_max**2 / alpha_p * 1.2
-    p, s = np.meshgrid(np.linspace(1e-3, p_max, 40), np.linspace(1e-3, s_max, 40))
-    dp, ds = mode_velocity(p, s, tau, sigma2, eta, alpha_p)
-    ax.streamplot(p, s, dp, ds, color=np.hypot(dp, ds), cmap="Greys", density=0.9, linewidth=0.7, arrowsize=0.8)
-    grid = np.linspace(0, p_max, 200)
-    ax.plot(grid, grid**2 / alpha_p, "k--", lw=1, label=r"$s = p^2/\alpha_p$ (c = 0)")
-    points = fixed_points(tau, sigma2, eta) if alpha_p == 1 else None
-    if points is not None:
-        low, high = points
-        ax.axvspan(0, low, color="tab:red", alpha=0.15, label=rf"collapse basin $p < p^*_- = {low:.3f}$")
-        ax.plot([low], [low**2], "o", mfc="white", mec="tab:red", ms=8, label=r"$p^*_-$ (unstable)")
-        ax.plot([high], [high**2], "o", color="tab:green", ms=8, label=rf"$p^*_+ = {high:.3f}$ (stable)")
-    elif alpha_p == 1:
-        ax.set_title(r"$\eta > \tau^2 / 4(1+\sigma^2)$: every mode collapses", fontsize=9)
-    starts = np.linspace(0.02, p_max * 0.95, trajectories)
-    _, ps, ss = simulate_modes(starts, starts**2 / alpha_p, t_end=60, dt=0.02, tau=tau, sigma2=sigma2, eta=eta,
-                               alpha_p=alpha_p)
-    ax.plot(ps, ss, color="tab:blue", lw=1.2, alpha=0.8)
-    if off_parabola:  # starts off the parabola: the strip p < p*- is the basin only on it
-        p0, s0 = (np.array(OFF_PARABOLA_STARTS) * [p_max, s_max]).T
-        _, ps, ss = simulate_modes(p0, s0, t_end=150, dt=0.02, tau=tau, sigma2=sigma2, eta=eta, alpha_p=alpha_p)
-        lines = ax.plot(ps, ss, color="tab:orange", lw=1.4)
-        lines[0].set_label("starts off the parabola")
-        ax.plot(p0, s0, "o", color="tab:orange", ms=4)
-        ends = ss[-1] > 1e-3
-        ax.plot(ps[-1, ~ends], ss[-1, ~ends], "x", color="tab:red", ms=9, mew=2, label="collapsed (s -> 0)")
-    ax.set(xlim=(0, p_max), ylim=(0, s_max), xlabel="predictor eigenvalue p", ylabel="feature eigenvalue s")
-    ax.legend(fontsize=7, loc="upper left")
-    return ax
-
-
-def plot_eigenvalues(trajectory: Trajectory, axes=None):
-    """Eigenvalues of F and of W_p (along F's eigenvectors) over time, and the commutator norm."""
-    import matplotlib.pyplot as plt
-
-    if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(11, 3), dpi=80)
-    s, p = trajectory.eigenvalues()
-    axes[0].plot(trajectory.times, s)
-    axes[0].set(xlabel="t", ylabel="eigenvalues s_j of F", title="features")
-    axes[1].plot(trajectory.times, p)
-    axes[1].set(xlabel="t", ylabel="p_j = u_j^T W_p u_j", title="predictor")
-    axes[2].semilogy(trajectory.times, trajectory.commutators())
-    axes[2].set(xlabel="t", ylabel="||[F, W_p]|| / (||F|| ||W_p||)", title="eigen-alignment")
-    axes[0].figure.tight_layout()
-    return axes
-
-
 def explore(eta: float = 0.05, sigma2: float = 0.5, alpha_p: float = 1.0, beta: float | None = 1.0, seed: int = 0,
             n1: int = 10, n2: int = 6, t_end: float = 40.0) -> dict:
     """What the notebook's sliders show: one random start of the full system and its outcome.
@@ -269,44 +201,3 @@ def explore(eta: float = 0.05, sigma2: float = 0.5, alpha_p: float = 1.0, beta: 
     return {"trajectory": trajectory, "fixed_points": fixed_points(1.0, sigma2, eta) if alpha_p == 1 else None,
             "s": s[-1], "p": p[-1], "surviving_modes": int((s[-1] > 1e-3).sum()),
             "commutator": float(trajectory.commutators()[-1])}
-
-
-EXPLORER_CASES = {  # the slider settings worth a look, for a static figure (GitHub, PDF)
-    "the default: eta = 0.05": dict(eta=0.05),
-    "weight decay above tau^2/4(1+sigma^2): all collapse": dict(eta=0.2),
-    "stronger augmentation, sigma^2 = 1.5: a wider basin": dict(sigma2=1.5),
-    "a slower predictor, alpha_p = 0.5": dict(alpha_p=0.5),
-}
-
-
-def plot_explorer_cases(cases: dict | None = None):
-    """The explorer's main cases side by side as phase portraits, for readers without a live kernel."""
-    import matplotlib.pyplot as plt
-
-    cases = cases or EXPLORER_CASES
-    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 3.8), dpi=80, squeeze=False)
-    for ax, (title, settings) in zip(axes[0], cases.items()):
-        plot_phase_portrait(**settings, ax=ax, trajectories=6)
-        ax.set_title(title, fontsize=8)
-        ax.legend(fontsize=6, loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
-def plot_explorer(eta: float = 0.05, sigma2: float = 0.5, alpha_p: float = 1.0, beta: float = 1.0, seed: int = 0):
-    """The widget's figure: the (p, s) phase portrait next to the eigenvalues of one simulated run.
-
-    ``beta <= 0`` means no EMA (the target is the online W itself).
-    """
-    import matplotlib.pyplot as plt
-
-    result = explore(eta, sigma2, alpha_p, beta if beta > 0 else None, seed)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-    plot_phase_portrait(1.0, sigma2, eta, alpha_p, ax=axes[0], trajectories=6)
-    s, p = result["trajectory"].eigenvalues()
-    axes[1].plot(result["trajectory"].times, s)
-    axes[1].set(xlabel="t", title=f"eigenvalues of F: {result['surviving_modes']} modes survive")
-    axes[2].plot(result["trajectory"].times, p)
-    axes[2].set(xlabel="t", title="predictor eigenvalues p_j")
-    fig.tight_layout()
-    return fig, result

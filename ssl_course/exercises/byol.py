@@ -1,0 +1,57 @@
+"""Checkers of notebook 02 BYOL."""
+from __future__ import annotations
+
+from typing import Callable
+import torch
+
+from ssl_course.exercises.common import ExerciseError, _passed, _call, _train_with, _diagnose
+from ssl_course.methods.byol import ema_momentum, ema_update
+
+
+def check_ema_update(fn: Callable) -> bool:
+    """``fn(target_params, online_params, m)`` updates the target in place: t <- m t + (1 - m) o."""
+    g = torch.Generator().manual_seed(2)
+    online = [torch.randn(3, 2, generator=g), torch.randn(4, generator=g)]
+    target = [torch.randn(3, 2, generator=g), torch.randn(4, generator=g)]
+    before_online = [p.clone() for p in online]
+    before_target = [p.clone() for p in target]
+    m = 0.9
+    _call("ema_update", fn, target, online, m)
+    if not all(torch.equal(a, b) for a, b in zip(online, before_online)):
+        raise ExerciseError("ema_update: the online parameters changed; only the target moves (it follows the online net)")
+    if all(torch.equal(a, b) for a, b in zip(target, before_target)):
+        raise ExerciseError("ema_update: the target did not change: update its tensors in place (e.g. t.mul_(m).add_(...))")
+    expected = [t.clone() for t in before_target]
+    ema_update(expected, before_online, m)  # the package's formula is the reference
+    swapped = [(1 - m) * t + m * o for t, o in zip(before_target, before_online)]
+    for got, want, wrong in zip(target, expected, swapped):
+        _diagnose("ema_update", got, want, {"m and 1 - m are swapped: the target keeps a fraction m of itself": wrong})
+    return _passed("ema_update")
+
+
+def check_ema_update_trains(fn: Callable, steps: int = 20) -> bool:
+    """``fn`` as in ``check_ema_update``, now driving BYOL's target network in real training: after
+    ``steps`` steps of the CPU preset the target must equal the package's run's (same seed)."""
+    def both(target, online, m):
+        expected = [t.clone() for t in target]
+        ema_update(expected, online, m)
+        fn(target, online, m)  # in place, as training needs it
+        return torch.cat([t.flatten() for t in target]), torch.cat([t.flatten() for t in expected])
+
+    _train_with("ema_update_trains", "byol", "ema_update", both, steps, "the target is t <- m t + (1 - m) o, in place")
+    print(f"ema_update_trains: your EMA update drove BYOL's target for {steps} steps, the package's target at every "
+          "step. Well done!")
+    return True
+
+
+def check_byol_momentum(fn: Callable) -> bool:
+    """``fn(step, total_steps, base)`` -> BYOL's m = 1 - (1 - base)(cos(pi step / total) + 1) / 2."""
+    steps, total, base = [0, 25, 50, 75, 100], 100, 0.99
+    answer = [_call("byol_momentum", fn, s, total, base) for s in steps]
+    expected = [ema_momentum(s, total, base) for s in steps]
+    _diagnose("byol_momentum", answer, expected, {
+        "the schedule runs backwards: m starts at base and rises to 1 at the end": expected[::-1],
+        "m stays constant: it should follow a cosine from base up to 1": [base] * len(steps),
+        "a linear ramp, not the cosine schedule": [base + (1 - base) * s / total for s in steps],
+    })
+    return _passed("byol_momentum")

@@ -1,0 +1,48 @@
+"""Checkers of notebook 07 dimensional collapse."""
+from __future__ import annotations
+
+from typing import Callable
+import torch
+
+from ssl_course import metrics
+from ssl_course.exercises.common import _passed, _call, _train_with, _diagnose
+
+
+def check_explained_variance_auc(fn: Callable) -> bool:
+    """``fn(features)`` -> mean of the cumulative curve of singular values of the centred features."""
+    g = torch.Generator().manual_seed(9)
+    x = torch.randn(100, 6, generator=g) @ torch.diag(torch.tensor([4.0, 2, 1, 0.5, 0.2, 0.1])) + 3
+    s = torch.linalg.svdvals(x - x.mean(0))
+    _diagnose("explained_variance_auc", _call("explained_variance_auc", fn, x), metrics.explained_variance_auc(x), {
+        "the features were not mean-centred": (torch.cumsum(torch.linalg.svdvals(x), 0)
+                                               / torch.linalg.svdvals(x).sum()).mean().item(),
+        "used squared singular values (variances); Li et al. use the singular values":
+            (torch.cumsum(s**2, 0) / (s**2).sum()).mean().item(),
+    })
+    return _passed("explained_variance_auc")
+
+
+def check_effective_rank(fn: Callable) -> bool:
+    """``fn(z)`` -> exp(entropy of the singular values normalised to sum 1), uncentred."""
+    z = torch.randn(50, 6, generator=torch.Generator().manual_seed(10)) @ torch.diag(torch.tensor([3.0, 2, 1, 1, .5, .1]))
+    s = torch.linalg.svdvals(z)
+    p2 = s**2 / (s**2).sum()
+    _diagnose("effective_rank", _call("effective_rank", fn, z), metrics.effective_rank(z), {
+        "returned the entropy: the effective rank is its exponential":
+            -(s / s.sum() * (s / s.sum()).log()).sum().item(),
+        "normalised the squared singular values; use s / sum(s)": torch.exp(-(p2 * p2.log()).sum()).item(),
+    })
+    return _passed("effective_rank")
+
+
+def check_effective_rank_trains(fn: Callable, steps: int = 20) -> bool:
+    """``fn`` as in ``check_effective_rank``, now the trainer's collapse monitor (``train(effective_rank=...)``):
+    ``steps`` steps of SimSiam's CPU preset, measured at every step, must read as the package's monitor."""
+    def both(z):
+        return _call("effective_rank_trains", fn, z), metrics.effective_rank(z)
+
+    _train_with("effective_rank_trains", "simsiam", "effective_rank", both, steps, "compare with the formula above",
+                log_every=1)  # the monitor at every step
+    print(f"effective_rank_trains: your effective rank watched SimSiam train for {steps} steps and read what the "
+          "package's monitor reads at every step. Well done!")
+    return True

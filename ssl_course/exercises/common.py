@@ -1,0 +1,105 @@
+"""What every notebook's checkers share: the error a wrong answer raises, the comparisons, the run of a
+learner's code inside real training, and the "predict, then run" judge."""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import torch
+
+class ExerciseError(AssertionError):
+    """A learner's answer is wrong; the message says how."""
+
+
+def _passed(name: str) -> bool:
+    print(f"{name}: correct. Well done!")
+    return True
+
+
+def _call(name: str, fn: Callable, *args):
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise ExerciseError(f"{name}: not implemented yet: replace `raise NotImplementedError()` with your code") from None
+
+
+def _as_tensor(x) -> torch.Tensor:
+    """A learner's answer (tensor, number, tuple or list of them) as one float64 tensor."""
+    return torch.as_tensor(np.asarray(x.detach() if torch.is_tensor(x) else x, dtype=np.float64))
+
+
+def _close(answer, expected, tol: float = 1e-5) -> bool:
+    answer, expected = _as_tensor(answer), _as_tensor(expected)
+    return answer.shape == expected.shape and torch.allclose(answer, expected, rtol=tol, atol=tol)
+
+
+def _shadowed(name: str, learner: Callable, hint: str, what: str = "step") -> tuple[Callable, list[int]]:
+    """``learner(*args)`` -> (the learner's answer, the package's on the same inputs); the wrapped
+    function returns the learner's answer and raises at the first call where the two disagree."""
+    calls: list[int] = []
+
+    def checked(*args):
+        calls.append(len(calls) + 1)
+        answer, expected = learner(*args)
+        if not _close(answer, expected, tol=1e-4):
+            raise ExerciseError(f"{name}: inside real training, your code disagrees with the package's at {what} "
+                                f"{calls[-1]}{': ' + hint if hint else ''}")
+        return answer
+
+    return checked, calls
+
+
+def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int = 20, hint: str = "",
+                **options) -> None:
+    """Train ``method``'s CPU preset (with ``options``) ``steps`` steps with the learner's code in ``hook``
+    (``train``'s hooks).
+
+    ``learner(*args)`` returns (the learner's answer to use, the package's answer on the same inputs);
+    each call is compared, so one wrong step is named even though training chaos would hide it in
+    the loss curve; raises at the first one that disagrees.
+    """
+    from ssl_course.presets import for_steps, preset
+    from ssl_course.train import train
+
+    checked, _ = _shadowed(name, learner, hint)
+    config = for_steps(preset(method, out=None, progress=False, final_eval=False, **options), steps)
+    try:
+        result = train(config, **{hook: checked})
+    except NotImplementedError:
+        raise ExerciseError(f"{name}: not implemented yet: replace `raise NotImplementedError()` with your code") from None
+    if not math.isfinite(result.loss):
+        raise ExerciseError(f"{name}: training with your code ended with loss {result.loss}")
+
+
+def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> None:
+    """Raise with the hint of the first known mistake the answer matches, or a generic one."""
+    if _close(answer, expected):
+        return
+    a, e = _as_tensor(answer), _as_tensor(expected)
+    if a.shape != e.shape:
+        raise ExerciseError(f"{name}: wrong shape: got {tuple(a.shape)}, expected {tuple(e.shape)}")
+    for hint, wrong in wrong_answers.items():
+        if _close(answer, wrong):
+            raise ExerciseError(f"{name}: {hint}")
+    raise ExerciseError(f"{name}: wrong values (expected {e.flatten()[:4].tolist()}..., got {a.flatten()[:4].tolist()}...)")
+
+
+def judge_prediction(question: str, answer, outcome, choices, why: str = "") -> bool:
+    """A "predict, then run" question: the learner's ``answer``, one of ``choices``, against what the
+    runs measured (``outcome``); a wrong prediction raises with the measured answer and ``why``.
+
+    >>> judge_prediction("which collapses", "no stop-gradient", "no stop-gradient", ("SimSiam", "no stop-gradient"))
+    which collapses: 'no stop-gradient', as measured. Well predicted!
+    True
+    """
+    if answer is None or answer is Ellipsis:
+        raise ExerciseError(f"{question}: write your prediction first, one of {', '.join(map(repr, choices))}")
+    if answer not in choices:
+        raise ExerciseError(f"{question}: answer one of {', '.join(map(repr, choices))}, not {answer!r}")
+    if outcome not in choices:
+        raise ValueError(f"{question}: the measured outcome {outcome!r} is none of the choices")
+    if answer != outcome:
+        raise ExerciseError(f"{question}: you predicted {answer!r}, the runs give {outcome!r}. {why}".rstrip())
+    print(f"{question}: {answer!r}, as measured. Well predicted!" + (f" {why}" if why else ""))
+    return True

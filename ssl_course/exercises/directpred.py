@@ -1,0 +1,56 @@
+"""Checkers of notebook 06 DirectPred."""
+from __future__ import annotations
+
+from typing import Callable
+import torch
+
+from ssl_course import predictors
+from ssl_course.exercises.common import _passed, _call, _train_with, _diagnose
+
+
+def check_correlation_update(fn: Callable) -> bool:
+    """``fn(F_hat, z, rho)`` -> rho F_hat + (1 - rho) z^T z / N (uncentred)."""
+    g = torch.Generator().manual_seed(7)
+    F_hat, z, rho = torch.eye(4) * 0.5, torch.randn(16, 4, generator=g) + 1, 0.3
+    current = z.T @ z / z.shape[0]
+    centred = (z - z.mean(0)).T @ (z - z.mean(0)) / z.shape[0]
+    _diagnose("correlation_update", _call("correlation_update", fn, F_hat, z, rho), rho * F_hat + (1 - rho) * current, {
+        "rho and 1 - rho are swapped: rho weighs the running average": (1 - rho) * F_hat + rho * current,
+        "the batch was mean-centred: DirectPred uses the uncentred correlation E[z z^T]": rho * F_hat + (1 - rho) * centred,
+        "z z^T is (N, N); the correlation is z^T z / N, (D, D)": rho * F_hat + (1 - rho) * z.T @ z,
+    })
+    return _passed("correlation_update")
+
+
+def check_directpred_weight(fn: Callable) -> bool:
+    """``fn(F, eps)`` -> W_p = U diag(sqrt(s / s_max) + eps) U^T from F = U diag(s) U^T."""
+    g = torch.Generator().manual_seed(8)
+    m = torch.randn(5, 5, generator=g, dtype=torch.float64)
+    F_, eps = m @ m.T, 0.1
+    s, U = torch.linalg.eigh(F_)
+    s = s.clamp_min(0)
+
+    def weight(p):
+        return U @ torch.diag(p) @ U.T
+
+    _diagnose("directpred_weight", _call("directpred_weight", fn, F_, eps), predictors.directpred_weight(F_, eps), {
+        "forgot the square root: p_j = sqrt(s_j / s_max) + eps": weight(s / s.max() + eps),
+        "not normalised by the largest eigenvalue": weight(s.sqrt() + eps),
+        "eps is missing": weight((s / s.max()).sqrt()),
+        "U^T diag(p) U: the eigenvectors are the columns of U, so W_p = U diag(p) U^T":
+            U.T @ torch.diag((s / s.max()).sqrt() + eps) @ U,
+    })
+    return _passed("directpred_weight")
+
+
+def check_directpred_weight_trains(fn: Callable, steps: int = 20) -> bool:
+    """``fn`` as in ``check_directpred_weight``, now setting SimSiam's predictor in real training
+    (``--predictor directpred``): the run and the final W_p must match the package's (same seed)."""
+    def both(F_, eps):
+        return fn(F_.clone(), eps), predictors.directpred_weight(F_, eps)
+
+    _train_with("directpred_weight_trains", "simsiam", "predictor_weight", both, steps,
+                "W_p = U diag(sqrt(s / s_max) + eps) U^T", predictor="directpred")
+    print(f"directpred_weight_trains: your DirectPred weight set SimSiam's predictor for {steps} steps, the package's "
+          "W_p at every step. Well done!")
+    return True

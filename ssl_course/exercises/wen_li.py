@@ -1,0 +1,50 @@
+"""Checkers of notebook 05 Wen & Li's prediction head."""
+from __future__ import annotations
+
+from typing import Callable
+import torch
+
+from ssl_course import predictors
+from ssl_course.exercises.common import _passed, _call, _close, _shadowed, _diagnose
+
+
+def check_offdiag_head(fn: Callable) -> bool:
+    """``fn(A)`` -> E = I + A with A's diagonal ignored (the diagonal stays frozen at 1)."""
+    A = torch.randn(3, 3, generator=torch.Generator().manual_seed(5))
+    expected = predictors.identity_plus_off_diagonal(A)
+    _diagnose("offdiag_head", _call("offdiag_head", fn, A), expected, {
+        "the diagonal is trainable too: mask it out so that E_ii = 1": torch.eye(3) + A,
+        "forgot the identity: E = I + off-diagonal part": A * (1 - torch.eye(3)),
+    })
+    return _passed("offdiag_head")
+
+
+def check_offdiag_head_trains(fn: Callable, steps: int = 300) -> bool:
+    """``fn`` as in ``check_offdiag_head``, now the head of Wen & Li's toy network while it trains
+    (``wen_li.run(head_fn=...)``): at every step it must build the package's E, and after training the
+    diagonal is still 1 while the off-diagonal entries have moved."""
+    from ssl_course.theory import wen_li
+
+    def both(A):
+        return _call("offdiag_head_trains", fn, A), predictors.identity_plus_off_diagonal(A)
+
+    checked, _ = _shadowed("offdiag_head_trains", both, "E = I + the off-diagonal part of A, diagonal frozen")
+    history = wen_li.run("offdiag", steps=steps, seed=1, record_every=steps, head_fn=checked)
+    E = history.head[-1]
+    print(f"offdiag_head_trains: your head trained with the toy for {steps} steps, the package's E at every step; "
+          f"it ends at E_12 = {E[0, 1]:+.2f}, E_21 = {E[1, 0]:+.2f}, diagonal {E[0, 0]:.0f}, {E[1, 1]:.0f}. Well done!")
+    return True
+
+
+def check_batchnorm_no_affine(fn: Callable) -> bool:
+    """``fn(x)`` -> (x - batch mean) / batch std, per output neuron (columns), no scale or shift."""
+    x = torch.randn(32, 3, generator=torch.Generator().manual_seed(6)) * 4 + 2
+    expected = (x - x.mean(0)) / x.std(0)
+    answer = _call("batchnorm_no_affine", fn, x)
+    if not _close(answer, (x - x.mean(0)) / x.std(0, unbiased=False)):  # either std estimate is fine
+        _diagnose("batchnorm_no_affine", answer, expected, {
+            "normalised each sample (row) instead of each neuron over the batch (columns, dim=0)":
+                (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True),
+            "only centred: also divide by the batch std": x - x.mean(0),
+        })
+    return _passed("batchnorm_no_affine")
