@@ -239,10 +239,9 @@ class BatchTwoViewAugment(_TwoBatchViews):
 
     Every sample draws its own crop, flip, jitter and grayscale; all of it is a handful of tensor
     operations per batch (one ``grid_sample`` for crop, resize and flip; jitter as blends and a 3x3
-    colour matrix), so it runs wherever the batch is, CPU or GPU. On 2 CPU cores, two 20-px views
-    of 128 images take 2.4x less time than with kornia's augmentation modules
-    (``KorniaTwoViewAugment``), and a whole SimSiam step 1.55x less (``benchmarks/augment_speed.py``;
-    docs/methods.md, "Faster views"). Hue is rotated in YIQ space (luma kept) rather than through
+    colour matrix), so it runs wherever the batch is, CPU or GPU, and faster than kornia's
+    augmentation modules (``KorniaTwoViewAugment``) on a CPU (``benchmarks/augment_speed.py`` measures
+    both; docs/decisions.md, "Faster views"). Hue is rotated in YIQ space (luma kept) rather than through
     HSV. Blur, for images of 96 px or more, is kornia's. Call ``torch.manual_seed`` for
     reproducible views.
     """
@@ -269,7 +268,7 @@ class BatchTwoViewAugment(_TwoBatchViews):
 
 class KorniaTwoViewAugment(_TwoBatchViews):
     """The same recipe with kornia's augmentation modules (``augment="kornia"``): the library's reference
-    for ``BatchTwoViewAugment``, and what the course's runs before 2026-11-29 were trained with."""
+    for ``BatchTwoViewAugment`` (``augment="kornia"``; a run's table names the views it was trained with)."""
 
     def __init__(self, size: int, mean, std, config: AugmentConfig = AugmentConfig()):
         super().__init__(size, mean, std)

@@ -17,8 +17,8 @@ from ssl_course.evaluation import pixel_knn
 from ssl_course.presets import preset
 from ssl_course.train import train
 
-# The live run's lr schedule is planned for this many epochs (780 steps of 20-px views, under a minute
-# on 2 cores); the time budget stops it earlier on a slower machine.
+# The live run's lr schedule is planned for this many epochs (780 steps), sized to about a minute of a
+# laptop CPU; the time budget stops it earlier on a slower machine.
 DEMO_EPOCHS = 10
 # The reference runs the demo shows beside the live one: run name -> label.
 DEMO_REFERENCES = {

@@ -7,10 +7,9 @@ the benchmarks and the studies (``ssl_course.studies``) all start from
 everywhere.
 
 * **CPU** (``full=False``): a ConvNet of width 16 on the built-in ``shapes``, batch 128,
-  20-px training views made by plain tensor operations, 24 epochs (1 872 steps), about 0.065 s a step
-  on 2 cores. Each method's lr, and the step count, were chosen by
-  measurement so that the defaults beat the same network at random init within 5 minutes
-  (the table is in docs/methods.md, "What decided the CPU recipe").
+  20-px training views made by plain tensor operations, 24 epochs (1 872 steps). Each method's lr,
+  and the step count, were chosen by measurement so that the defaults beat the same network at
+  random init within minutes on a laptop (docs/decisions.md, "What decided the CPU recipe").
 * **FULL** (``full=True``): ResNet-18 (CIFAR stem) on CIFAR-10, following a named table:
 
   ========  ==========================================  =====  ======  =======  ======
@@ -40,16 +39,16 @@ from ssl_course.config import TrainConfig
 
 # Shared by every CPU run: what fits a laptop.
 # 20-px training views (random crops of the 32-px images; evaluation stays at 32 px) made by tensor
-# operations instead of kornia's modules make a step about 0.065 s instead of 0.15, so 24 epochs (1 872
-# steps) fit where 32-px views fitted 780 (docs/methods.md, "Smaller views, more steps" and "Faster views").
+# operations: a cheaper step, so more of them fit the same minutes (docs/decisions.md, "Smaller views,
+# more steps" and "Faster views").
 CPU_BASE = TrainConfig(dataset="shapes", backbone="convnet", width=16, batch_size=128, epochs=24, view_size=20,
                        checkpoint_every=500, log_every=10)
-# Per method, the fields that differ on the CPU (measured; docs/methods.md, "What decided the CPU recipe").
+# Per method, the fields that differ on the CPU (docs/decisions.md, "What decided the CPU recipe").
 CPU_METHOD = {
     "simclr": dict(lr=0.3, temperature=0.1),
     "byol": dict(lr=0.3),
-    # the MLP head 512 wide (not d/4 = 32) at 10x the encoder's lr: kNN 0.481 -> 0.55 (docs/methods.md,
-    # "The SimSiam head"; benchmarks/recipe_search.py). BYOL's head stays: the same change cost it 0.02.
+    # the MLP head 512 wide (not d/4) at 10x the encoder's lr learns more (docs/decisions.md, "The SimSiam
+    # head"; benchmarks/recipe_search.py); BYOL's head stays: the same change does not help it.
     "simsiam": dict(lr=0.1, pred_hidden_dim=512, predictor_lr_multiplier=10.0),
 }
 

@@ -74,7 +74,7 @@ def test_notebooks_use_the_preset_lr(method):
     assert run_config(method, full=True).lr == preset(method, full=True).lr
 
 
-def test_cpu_lrs():  # the measured CPU recipe (docs/methods.md, "What decided the CPU recipe")
+def test_cpu_lrs():  # the measured CPU recipe (docs/decisions.md, "What decided the CPU recipe")
     assert {m: preset(m).lr for m in ("simclr", "byol", "simsiam")} == {"simclr": 0.3, "byol": 0.3, "simsiam": 0.1}
     assert preset("simclr").temperature == 0.1
 

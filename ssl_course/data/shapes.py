@@ -4,22 +4,21 @@ Every image is 32x32 RGB and shows one of ten shape kinds (the class). Everythin
 else is a nuisance that a good representation must ignore: the shape's position,
 scale and rotation, light-on-dark or dark-on-light contrast, a background with a
 gradient, smooth texture and pixel noise, and thin clutter strokes. Raw pixels are
-therefore a weak feature (pixel kNN about 0.31), while the SimCLR/BYOL augmentations
+therefore a weak feature, while the SimCLR/BYOL augmentations
 (crops, colour jitter, blur) teach invariance to these nuisances.
 
-Design notes, both measured:
+Design notes (the measurements behind them are in docs/decisions.md, "The shapes dataset"):
 
 * Nothing may single out one image that is not the shape. A continuous random colour
   would, and contrastive learning would solve its instance-discrimination task from
-  colour alone (kNN stuck near 0.2 instead of 0.4 after 50 s). So every level is drawn
+  colour alone. So every level is drawn
   from a few options.
 * Nothing the augmentations cannot undo may separate the images more strongly than the
   shape does: BYOL and SimSiam learn such a nuisance first and stay there. A colour cast
   of the whole image (four white balances) and four background greys did exactly that, so
-  the default has no cast and two greys (see ``COLOUR_CAST`` below).
+  there is no cast and there are two greys.
 
-Generation is vectorised numpy, deterministic from ``seed``: 10 000 images take a
-few seconds, and the result is cached in memory per (n, seed, size) and on disk (see
+Generation is vectorised numpy, deterministic from ``seed``, and the result is cached in memory per (n, seed, size) and on disk (see
 ``cache_dir``: every new process, a notebook kernel or a CLI run, then loads it in
 milliseconds). The disk cache is keyed by this file's own source, so a change to the
 generator never reads an old image.
@@ -41,15 +40,10 @@ import numpy as np
 
 CLASSES = ("disk", "ring", "square", "frame", "triangle", "star", "plus", "crescent", "ell", "bars")
 SUPERSAMPLE = 2  # render at 2x and average: anti-aliased edges
-CASTS = np.array([[0, 0, 0], [1, 0, -1], [-1, 0, 1], [-0.5, 1, -0.5]], dtype=float)  # neutral, warm, cool, green
-# Nuisance strengths: background texture and gradient, clutter probability, rotation, colour cast.
+# Nuisance strengths: background texture and gradient, clutter probability, rotation.
 TEXTURE, GRADIENT, CLUTTER_P, ROTATE = 0.06, 0.15, 0.35, 1.0
-# Nuisances the augmentations cannot undo are learned first by non-contrastive methods: with a
-# colour cast (one of CASTS, strength 0.25) and four background greys, SimSiam's kNN after 800
-# steps was 0.22 (random init 0.24); without the cast and with two greys, 0.47 (random init 0.32).
-# The full table is in docs/methods.md ("What decided the CPU recipe"). Set COLOUR_CAST > 0 and
-# GREYS to four levels to bring the shortcut back (e.g. as an exercise).
-COLOUR_CAST = 0.0
+# Two background levels only: more of them is a nuisance the augmentations cannot undo, which
+# non-contrastive methods learn first
 GREYS = (0.2, 0.8)  # background base levels: dark or light, the shape in the opposite brightness
 
 
@@ -158,9 +152,8 @@ def _render_chunk(labels: np.ndarray, rng: np.random.Generator, size: int) -> np
     foreground = np.where(grey > 0.5, 0.1, 0.8) + rng.uniform(-0.1, 0.1, (n, 1, 1, 1))
     foreground = foreground * (1 + rng.uniform(-0.12, 0.12, (n, 1, 1, 1)) * ramp)
     image = background * (1 - mask) + foreground * mask
-    # An optional colour cast of the whole image (like white balance), one of a few; off by
-    # default (COLOUR_CAST = 0): it is a shortcut non-contrastive methods learn first.
-    image = image * (1 + COLOUR_CAST * CASTS[rng.integers(0, len(CASTS), n)][:, None, None, :])
+    # the draw of a colour cast the dataset no longer applies: kept, so every image stays as it was
+    rng.integers(0, 4, n)
     return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 

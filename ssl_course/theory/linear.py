@@ -191,7 +191,7 @@ def explore(eta: float = 0.05, sigma2: float = 0.5, alpha_p: float = 1.0, beta: 
     """What the notebook's sliders show: one random start of the full system and its outcome.
 
     Returns the trajectory, the fixed points (for alpha_p = 1), the final feature and predictor
-    eigenvalues, how many modes survive (s > 1e-3) and the final commutator. About 0.3 s.
+    eigenvalues, how many modes survive (s > 1e-3) and the final commutator.
     """
     rng = np.random.default_rng(seed)
     W0, W_p0 = rng.normal(size=(n2, n1)) * 0.4, rng.normal(size=(n2, n2)) * 0.2
