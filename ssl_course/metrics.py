@@ -131,6 +131,6 @@ def eigen_pairs(F: torch.Tensor, W: torch.Tensor) -> tuple[torch.Tensor, torch.T
 
 @torch.no_grad()
 def eigen_alignment(F: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
-    """Per eigenvector u_j of F (descending s_j): |u_j^T W u_j| / ||W u_j|| in [0, 1]."""
+    """Per eigenvector u_j of F (descending s_j): ``|u_j^T W u_j| / ||W u_j||`` in [0, 1]."""
     _, p, u = eigen_pairs(F, W)
     return p.abs() / (_square("W", W) @ u).norm(dim=0).clamp_min(1e-300)

@@ -80,7 +80,7 @@ LEARNED, OFF = 0.6, 0.3  # final alignment: on a feature above 0.6, off it below
 
 
 def one_per_feature(final: np.ndarray) -> bool:
-    """(neurons, 2) final |alignments|: a neuron on v_1 and off v_2, and another on v_2 and off v_1."""
+    """(neurons, 2) final absolute alignments: a neuron on v_1 and off v_2, and another on v_2 and off v_1."""
     on_v1 = [i for i in range(len(final)) if final[i, 0] > LEARNED and final[i, 1] < OFF]
     on_v2 = [j for j in range(len(final)) if final[j, 1] > LEARNED and final[j, 0] < OFF]
     return any(i != j for i in on_v1 for j in on_v2)
