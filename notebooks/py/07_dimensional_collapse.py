@@ -109,14 +109,14 @@ for width in (1, 4, 16):
 # set, so every run is scored on the same labelled images). That is from 3 000 passes per image
 # down to fewer than 4, at two widths: 4 (32-d features) and 16 (128-d).
 #
-# First a short live run: width 16 for 300 steps on 128 and on 100 000 images (one seed, about a
+# First a short live run: width 16 for 300 steps on 128 and on 10 000 images (one seed, about a
 # minute on a 2-core CPU). Besides the AUC and the scores it prints the SimSiam loss on the run's
 # own training images and on held-out test images (eval mode, the same seeded views).
 
 # %%
 from ssl_course.studies.collapse import live_sweep
 
-live = live_sweep(sizes=(128, 100_000), width=16, steps=300, full=FULL)
+live = live_sweep(sizes=(128, 10_000), width=16, steps=300, full=FULL)
 for r in live:
     print(f"{r['train_images']:>7,} images ({r['passes_per_image']:>6.1f} passes each): AUC {r['auc']:.4f} "
           f"(random init {r['random_init_auc']:.4f}), kNN {r['knn']:.3f} (random init {r['random_init_knn']:.3f}), "
@@ -149,7 +149,8 @@ rise = {width: collapse_rise(rows, width) for width in DATA_WIDTHS}
 change, std = rise[16]
 judge_prediction("AUC of width 16 from 128 to 100 000 images", prediction,
                  "rise" if change > 2 * std else "fall" if change < -2 * std else "about flat",
-                 ("rise", "about flat", "fall"), f"AUC {change:+.4f} ± {std:.4f} over 3 seeds, paired by seed.")
+                 ("rise", "about flat", "fall"),
+                 f"AUC {change:+.4f} ± {std:.4f} over {study['seed'].nunique()} seeds, paired by seed.")
 
 # %%
 summary = study_summary(rows)
@@ -184,11 +185,24 @@ claim(f"within width 16 the AUC ranks the probe without labels: Spearman <= -0.6
 gains = study["knn"] - study["random_init_knn"]
 claim(f"every one of the {len(study)} runs beats its random init by >= 0.10 kNN", bool((gains >= 0.10).all()),
       f"smallest gain {gains.min():+.3f}, in {study.loc[gains.idxmin(), 'run']}-s{study.loc[gains.idxmin(), 'seed']}")
-claim("at width 4 kNN rises with the data, the opposite of width 16",
-      knn_change[4][0] > 2 * knn_change[4][1], f"{knn_change[4][0]:+.3f} ± {knn_change[4][1]:.3f}")
+knn_at = study.assign(width=study["width"].astype(int)).pivot_table(index=["width", "seed"], columns="train_subset", values="knn")
+small_to_large = knn_at[max(DATA_SIZES)] - knn_at[min(DATA_SIZES)]
+claim("at width 4 kNN is higher at 100 000 images than at 128 on every seed, the opposite of width 16",
+      bool((small_to_large.loc[4] > 0).all() and knn_change[16][0] < 0),
+      ", ".join(f"seed {seed} {v:+.3f}" for seed, v in small_to_large.loc[4].items()))
 
 # %% [markdown]
-# RESULT_TEXT_1
+# What the study shows (the numbers are the ones printed above):
+# * **At width 16, more data at the same steps means more collapse, as in the paper.** The AUC rises
+#   from 128 to 100 000 images by many times its seed spread, and almost all of the rise happens
+#   between 128 and 2 000 images; beyond that it is flat. The 128-image model sits at about its own
+#   random init's AUC: its features stay as spread out as an untrained network's, the counterpart of
+#   the paper's 1 % model, the least collapsed of its series. kNN falls as the AUC rises; the linear
+#   probe moves less than its seed spread.
+# * **At width 4 the same data sizes are the other regime.** The AUC also rises at first, but the
+#   small network on 128 images is *data-starved*: its kNN is higher with 100 000 images than with
+#   128 on every seed. "Small relative to its data" is the paper's condition: width 16 is large for
+#   128 images and meets enough data to collapse; width 4 is small for any of them.
 
 # %% [markdown]
 # ## The mechanism: a model that fits its own images
@@ -214,7 +228,12 @@ claim("with 10 000 images or more the gap is under 0.02 at both widths",
       ", ".join(f"width {w} {n:,}: {fit[(w, n)]:+.3f}" for w in DATA_WIDTHS for n in DATA_SIZES if n >= 10_000))
 
 # %% [markdown]
-# RESULT_TEXT_2
+# The mechanism shows at both widths: on 128 images, 3 000 passes each, the loss on the run's own
+# images is well below its loss on images it never saw (the first claim above), the network has
+# fitted them; from 2 000 images on (under 200 passes) the two curves lie on each other. A model
+# that fits a handful of images keeps their features apart, in many directions, and collapses less;
+# a model that can only learn what all images share collapses more. This is the paper's reading of
+# its poster's two losses (paper), found here at CPU scale.
 
 # %% [markdown]
 # ## Does the AUC forecast the probe? Within one architecture
@@ -232,16 +251,24 @@ for ax, width in zip(axes, (16, 4)):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-within = {width: rank_correlation([r for r in rows if r["width"] == width]) for width in DATA_WIDTHS}
-print("Spearman of AUC against the probe within one width (15 runs each): "
-      + ", ".join(f"width {w} {rho:+.2f}" for w, rho in within.items()))
+for score in ("linear_probe", "knn"):
+    within = {width: rank_correlation([r for r in rows if r["width"] == width], y=score) for width in DATA_WIDTHS}
+    print(f"Spearman of AUC against {score.replace('_', ' ')} within one width "
+          f"({len(rows) // len(DATA_WIDTHS)} runs each): " + ", ".join(f"width {w} {rho:+.2f}" for w, rho in within.items()))
+rho = {width: rank_correlation([r for r in rows if r["width"] == width]) for width in DATA_WIDTHS}
+claim("within one width the AUC ranks the probe: Spearman <= -0.6 at width 4 or 16", min(rho.values()) <= -0.6,
+      ", ".join(f"width {w} {v:+.2f}" for w, v in rho.items()))
 normalised = summary.groupby("width")["normalised_auc"].mean()
 print("mean normalised AUC: " + ", ".join(f"width {w} {v:.3f}" for w, v in normalised.items()))
 claim("on the normalised scale the narrower network is the more collapsed", bool(normalised[4] > normalised[16]),
       f"width 4 {normalised[4]:.3f}, width 16 {normalised[16]:.3f}")
 
 # %% [markdown]
-# RESULT_TEXT_3
+# The forecast is weaker here than in the paper: within each width the more collapsed runs do tend to
+# probe worse (a negative rank correlation), but not strongly enough for the course's bar of −0.6;
+# kNN, which reads the feature geometry directly, is printed beside it. The AUC's differences inside
+# one width are small (a few hundredths), and at width 16 the probe hardly moves with the data. On
+# the normalised scale the narrow network is the more collapsed, as the paper's smaller models are.
 
 # %% [markdown]
 # ## Continual, multi-epoch or hybrid?
@@ -273,14 +300,29 @@ for run in ("stream-w16-continual", "stream-w16-hybrid"):
     gain = probe[run] - probe["data-w16-n100000"]
     auc_change = regime_auc[run] - regime_auc["data-w16-n100000"]
     verdict = "above" if gain.mean() > 2 * gain.std() else "below" if gain.mean() < -2 * gain.std() else "level with"
-    print(f"{REGIMES[run]}: probe {verdict} multi-epoch, {gain.mean():+.3f} ± {gain.std():.3f}; "
-          f"AUC {auc_change.mean():+.4f} ± {auc_change.std():.4f} (paired over {len(gain)} seeds)")
+    knn_gain = regimes.pivot(index="seed", columns="run", values="knn")
+    knn_gain = knn_gain[run] - knn_gain["data-w16-n100000"]
+    print(f"{REGIMES[run]}: probe {verdict} multi-epoch, {gain.mean():+.3f} ± {gain.std():.3f}; kNN "
+          f"{knn_gain.mean():+.3f} ± {knn_gain.std():.3f}; AUC {auc_change.mean():+.4f} ± {auc_change.std():.4f} "
+          f"(paired over {len(gain)} seeds)")
 
 # %% [markdown]
-# RESULT_TEXT_4
+# At this scale the order of the data hardly matters. The stream and the hybrid end with the same
+# AUC and the same probe as i.i.d. training, within their seed spread; only kNN reads them a little
+# higher. With fewer than 4 passes per image, every image is nearly new whatever the order, so
+# there is little for a stream to regularise: the paper's regime (about 100 passes per image, paper)
+# is beyond a CPU session.
 #
 # ## Summary
-# RESULT_SUMMARY
+# * The explained-variance AUC measures partial collapse of the backbone features without labels;
+#   its floor depends on the feature dimension, so AUCs are compared within one width (or
+#   normalised).
+# * At the same 3 000 steps, width 16 collapses more with more data, as Li, Efros & Pathak find, and
+#   the mechanism is passes per image: on 128 images the network fits its own images (its loss on
+#   them far below its held-out loss) and keeps its features spread out; from 2 000 images on it
+#   cannot, and collapses. Width 4 is data-starved at these sizes: more data helps it.
+# * Within one width the AUC ranks the probe only weakly (Spearman above −0.6).
+# * Continual, multi-epoch and hybrid training give the same collapse and probe at this scale.
 #
 # **References**: Li, Efros & Pathak 2022, *Understanding Collapse in Non-Contrastive Siamese
 # Representation Learning* (ECCV).

@@ -113,18 +113,22 @@ def rank_correlation(rows: list[dict], x: str = "auc", y: str = "linear_probe") 
     return float(spearmanr([r[x] for r in rows], [r[y] for r in rows]).statistic)
 
 
-def live_sweep(sizes=(128, 100_000), width: int = 16, steps: int = 300, seed: int = 0, full: bool = False,
+def live_sweep(sizes=(128, 10_000), width: int = 16, steps: int = 300, seed: int = 0, full: bool = False,
                progress: bool = False) -> list[dict]:
     """SimSiam with the current recipe for the same ``steps`` on each of ``sizes`` images (the first N of
-    ``shapes-100k``; with ``full``, CIFAR-10 subsets and ResNet-18): one row each, with the AUC, the
-    scores and the losses on own and held-out images."""
+    ``shapes``, or of ``shapes-100k`` when a size needs more, which begins with the same images; with
+    ``full``, CIFAR-10 subsets and ResNet-18): one row each, with the AUC, the scores and the losses on
+    own and held-out images."""
     from ssl_course.presets import for_steps, preset
     from ssl_course.studies.fitting import fitting_losses
     from ssl_course.train import train
 
+    from ssl_course.data import train_size
+
+    dataset = "shapes" if max(sizes) <= train_size("shapes") else "shapes-100k"
     rows = []
     for images in sizes:
-        data = {} if full else {"dataset": "shapes-100k", "width": width}
+        data = {} if full else {"dataset": dataset, "width": width}
         config = for_steps(preset("simsiam", full=full, seed=seed, out=None, progress=progress, checkpoint_every=0,
                                   train_subset=images, **data), GPU_STEPS if full else steps)
         result = train(config)
