@@ -216,3 +216,15 @@ def test_training_label_names_the_steps_the_views_side_and_kornia_made_views():
     assert reference.training_label(old) == "1170 steps, 32 px, kornia"  # shapes' own 32-px images, before view_size
     assert reference.training_label(pd.DataFrame([{"steps": 4, "view_size": None, "dataset": None}])) == "4 steps"
     assert reference.training_label(pd.DataFrame([{"view_size": 24.0}])) == "24 px"  # a summary without steps
+
+
+def test_shipped_logs_keep_every_knn_and_thin_the_monitor_evenly():
+    def log(steps):
+        return [{"step": s, **({"effective_rank": 1.0} if s % 10 == 0 else {}), **({"knn": 0.5} if s % 500 == 0 else {})}
+                for s in range(1, steps + 1)]
+
+    assert runs.shipped_rows(log(1872)) == [r for r in log(1872) if len(r) > 1]  # 187 monitor rows: all kept
+    rows = runs.shipped_rows(log(3000))
+    monitor = [r["step"] for r in rows if "effective_rank" in r]
+    assert monitor == list(range(20, 3001, 20)) and len(monitor) <= runs.MONITOR_ROWS
+    assert [r["step"] for r in rows if "knn" in r] == [500, 1000, 1500, 2000, 2500, 3000]

@@ -71,6 +71,18 @@ SMOKE = dict(epochs=1, max_steps=4, batch_size=16, train_subset=64, width=4, pro
              pred_hidden_dim=8)
 
 
+MONITOR_ROWS = 200  # at most this many monitor rows a shipped run keeps (evenly spaced), to keep assets small
+
+
+def shipped_rows(history: list[dict]) -> list[dict]:
+    """The rows of a run's log that ship: every kNN evaluation, and the collapse monitor (logged every
+    ``log_every`` steps) thinned evenly to at most ``MONITOR_ROWS`` rows."""
+    monitor = [r for r in history if "effective_rank" in r]
+    keep_every = -(-len(monitor) // MONITOR_ROWS)
+    kept = {id(r) for r in monitor[keep_every - 1 :: keep_every]} | {id(monitor[-1])} if monitor else set()
+    return [r for r in history if "knn" in r or id(r) in kept]
+
+
 def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool = False):
     method, changes = RUNS[name]
     changes = dict(changes)
@@ -102,7 +114,7 @@ def train_one(name: str, seed: int, out: Path, full: bool = False, smoke: bool =
     started = time.perf_counter()
     result = train(config, resume=resume)
     fitting = fitting_losses(result.method, result.config) if result.config.dataset in SHAPES_DATASETS else None
-    rows = [r for r in result.history if "knn" in r or "effective_rank" in r]  # every 10 steps, not every step
+    rows = shipped_rows(result.history)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     config_dict = dataclasses.asdict(result.config)
