@@ -83,6 +83,12 @@ def shipped_rows(history: list[dict]) -> list[dict]:
     return [r for r in history if "knn" in r or id(r) in kept]
 
 
+def ships_backbone(name: str, seed: int) -> bool:
+    """Whether a run keeps its trained backbone: every run, except the seeds after the first of the collapse
+    study's many runs, whose scores, spectra and losses are all in their summaries (a rebuild is exact)."""
+    return seed == 0 or not name.startswith(("data-", "stream-"))
+
+
 def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool = False):
     method, changes = RUNS[name]
     changes = dict(changes)
@@ -119,8 +125,9 @@ def train_one(name: str, seed: int, out: Path, full: bool = False, smoke: bool =
     (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     config_dict = dataclasses.asdict(result.config)
     config_dict["out"] = None
-    save_checkpoint({"backbone": result.method.backbone.state_dict(), "config": config_dict, "step": result.steps},
-                    folder / "backbone.pt")
+    if ships_backbone(name, seed):
+        save_checkpoint({"backbone": result.method.backbone.state_dict(), "config": config_dict, "step": result.steps},
+                        folder / "backbone.pt")
     summary = {
         "run": name, "seed": seed, "method": config.method, "steps": result.steps, "seconds": result.seconds,
         "wall_seconds": round(time.perf_counter() - started, 1),
