@@ -76,7 +76,7 @@ def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int) -> 
         optimizer_step(method, step_fn, optimizer, view1.to(device, non_blocking=True), view2.to(device, non_blocking=True),
                    0, 10**6, autocast=_autocast(device), channels_last=prefers_channels_last(device))
 
-    shape = (config.batch_size, 3, data.size, data.size)
+    shape = (config.batch_size, 3, data.view_size, data.view_size)  # the views the trainer makes
     fixed = (torch.randn(shape, device=device), torch.randn(shape, device=device))
 
     def random_views():
