@@ -77,7 +77,7 @@ class TrainConfig(MethodConfig):
     sync_bn: bool = setting(False, "under torchrun: SyncBatchNorm across ranks")
     dist_backend: str | None = setting(None, "under torchrun (None: nccl on CUDA, gloo on CPU)", choices=DIST_BACKENDS)
 
-    def validate(self, method=None) -> None:
+    def validate(self) -> None:
         """Every check of a run, before any data is loaded or folder written: each field's choices
         and bounds, the method's switches (``MethodConfig.validate``), and what needs more than one field."""
         super().validate(METHODS[self.method] if self.method in METHODS else None)
