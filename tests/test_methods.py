@@ -118,3 +118,16 @@ def test_lars_matches_a_hand_written_step():
         w_ref, b_ref = w_ref - 0.5 * buf_w, b_ref - 0.5 * buf_b
         np.testing.assert_allclose(w.detach().numpy(), w_ref, rtol=1e-6)
         np.testing.assert_allclose(b.detach().numpy(), b_ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, ema", [("simsiam", None), ("byol", 0.0)])
+def test_an_ema_update_hook_needs_a_target_network(name, ema):
+    from ssl_course.methods import MethodConfig, build_method
+    from ssl_course.models import build_backbone
+
+    with pytest.raises(ValueError, match="ema_update updates BYOL's target network"):
+        build_method(name, build_backbone("convnet", 32, width=2), MethodConfig(ema=ema, proj_hidden_dim=8, proj_dim=4),
+                     ema_update=lambda t, o, m: None)
+    byol = build_method("byol", build_backbone("convnet", 32, width=2), MethodConfig(proj_hidden_dim=8, proj_dim=4),
+                        ema_update=print)
+    assert byol.custom_ema_update is print

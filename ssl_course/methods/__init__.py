@@ -12,10 +12,6 @@ def build_method(name: str, backbone, config: MethodConfig | None = None, **hook
     ``ema_update``, each ``None`` or a learner's function) are given to the method when it is built."""
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; valid: {', '.join(METHODS)}")
-    if hooks.get("ema_update") is not None and not METHODS[name].has_target_network:
-        raise ValueError("ema_update updates BYOL's target network: it needs method='byol' with ema > 0")
-    if not METHODS[name].has_target_network:
-        hooks.pop("ema_update", None)
     return METHODS[name](backbone, config, **hooks)
 
 

@@ -85,10 +85,11 @@ class SiameseMethod(nn.Module):
     has_target_network = False  # BYOL: an EMA copy of backbone + projector gives the targets
 
     def __init__(self, backbone: Backbone, config: MethodConfig | None = None, loss: Callable | None = None,
-                 predictor_weight: Callable | None = None):
+                 predictor_weight: Callable | None = None, ema_update: Callable | None = None):
         """``loss(p1, p2, z1, z2)``: a learner's whole loss in place of the method's; it gets the online
         projections with their gradient (or the EMA target's), so the stop-gradient is its job.
-        ``predictor_weight(F, eps)``: a learner's W_p for DirectPred/DirectCopy (``train``'s hooks)."""
+        ``predictor_weight(F, eps)``: a learner's W_p for DirectPred/DirectCopy; ``ema_update(target_params,
+        online_params, m)``: a learner's update of BYOL's target network (``train``'s hooks)."""
         super().__init__()
         self.custom_loss = loss
         config = config.method_config() if config is not None else MethodConfig()
@@ -97,6 +98,9 @@ class SiameseMethod(nn.Module):
                 setattr(config, key, getattr(self.defaults, key))
         config.validate(type(self))
         self.config = config
+        if ema_update is not None and not (self.has_target_network and config.ema > 0):
+            raise ValueError("ema_update updates BYOL's target network: it needs method='byol' with ema > 0")
+        self.custom_ema_update = ema_update
         self.backbone = backbone
         self.projector = self.build_projector(backbone.feature_dim, config)
         self.predictor = build_predictor(config.predictor, config.proj_dim, config.pred_hidden_dim,

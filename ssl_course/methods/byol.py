@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Callable
 
 import torch
 from torch import nn
@@ -49,12 +48,8 @@ class BYOL(SiameseMethod):
     defaults = MethodConfig(stop_gradient=True, predictor="mlp", ema=0.996)
     has_target_network = True
 
-    def __init__(self, backbone, config: MethodConfig | None = None, ema_update: Callable | None = None, **hooks):
-        """``ema_update(target_params, online_params, m)``: a learner's update in place of ``ema_update``."""
+    def __init__(self, backbone, config: MethodConfig | None = None, **hooks):
         super().__init__(backbone, config, **hooks)
-        if ema_update is not None and not self.config.ema > 0:
-            raise ValueError("ema_update updates BYOL's target network: it needs method='byol' with ema > 0")
-        self.custom_ema_update = ema_update
         self.target: nn.Module | None = None
         if self.config.ema > 0:
             self.target = copy.deepcopy(nn.Sequential(self.backbone, self.projector))
