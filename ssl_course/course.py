@@ -189,40 +189,21 @@ def plot_eigenvalues_over_training(history: list[dict], axes=None):
     return axes
 
 
-STEP_VARIANTS = {"fp32": (False, False), "bf16 autocast": (True, False), "channels_last": (False, True),
-                 "bf16 + channels_last": (True, True)}  # name -> (bf16 autocast, channels_last memory)
+def load_benchmark(name: str):
+    """The module ``benchmarks/<name>.py`` of the course's checkout (benchmarks are scripts, not part of the
+    installed package), loaded so a notebook can call and plot what a benchmark measures."""
+    import importlib.util
 
+    from ssl_course.studies.assets import CHECKOUT
 
-def time_step_variants(config: TrainConfig, steps: int = 5, warmup: int = 2, device=None) -> dict[str, float]:
-    """Milliseconds per training step of ``config``'s model in fp32, under bf16 autocast, in channels_last
-    memory and with both: the trainer's own step (``optimizer_step``) on random views already on the device."""
-    import time
-
-    from ssl_course.data import dataset_spec
-    from ssl_course.train import optimizer_step
-    from ssl_course.build import build_from_config
-
-    device = torch.device(device) if device is not None else pick_device(config.device)
-    size = dataset_spec(config.dataset).image_size
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    times = {}
-    for name, (bf16, channels_last) in STEP_VARIANTS.items():
-        torch.manual_seed(config.seed)
-        method = build_from_config(config, size).to(device)
-        if channels_last:
-            method = method.to(memory_format=torch.channels_last)
-        optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.01, momentum=0.9)
-        views = torch.randn(2, config.batch_size, 3, size, size, device=device)
-        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
-        for k in range(warmup + steps):
-            if k == warmup:
-                sync()
-                started = time.perf_counter()
-            optimizer_step(method, method.training_step, optimizer, views[0], views[1], k, 10**6, autocast=autocast,
-                       channels_last=channels_last)
-        sync()
-        times[name] = 1000 * (time.perf_counter() - started) / steps
-    return times
+    path = CHECKOUT / "benchmarks" / f"{name}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"no benchmark {path}: benchmarks ship with the repository; clone it and install "
+                                "with pip install -e .")
+    spec = importlib.util.spec_from_file_location(f"benchmarks.{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def plot_step_times(times: dict[str, float], title: str = "one training step"):

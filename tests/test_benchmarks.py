@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,3 +84,51 @@ def test_augment_speed_times_both_augmentations_and_reports_their_ratio(capsys):
         assert 0 < result[f"{name}_views_ms"] < result[f"{name}_step_ms"]
     assert result["views_kornia_over_torch"] == round(result["kornia_views_ms"] / result["torch_views_ms"], 2)
     assert result["batch_size"] == 8 and result["view_size"] == 20
+
+
+def test_step_timing_runs_each_variant_in_its_precision_and_memory_format(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import ssl_course.train as trainer
+    from ssl_course.course import load_benchmark, plot_step_times
+    from ssl_course.train import TrainConfig
+
+    seen = []
+    original = trainer.optimizer_step
+
+    def spy(method, step_fn, optimizer, view1, view2, *args, autocast=None, channels_last=False, **kw):
+        conv = next(m for m in method.backbone.modules() if isinstance(m, torch.nn.Conv2d))
+        dtypes = []
+        hook = conv.register_forward_hook(lambda module, inputs, output: dtypes.append(output.dtype))
+        output = original(method, step_fn, optimizer, view1, view2, *args, autocast=autocast, channels_last=channels_last, **kw)
+        hook.remove()
+        seen.append((dtypes[0], conv.weight.is_contiguous(memory_format=torch.channels_last)))
+        return output
+
+    monkeypatch.setattr(trainer, "optimizer_step", spy)
+    config = TrainConfig(method="simsiam", batch_size=8, width=4, proj_hidden_dim=16, proj_dim=8, device="cpu")
+    bench = load_benchmark("step_variants")
+    times = bench.time_step_variants(config, steps=2, warmup=1)
+    assert list(times) == list(bench.STEP_VARIANTS) and all(t > 0 for t in times.values())
+    expected = [(torch.bfloat16 if bf16 else torch.float32, channels_last) for bf16, channels_last in bench.STEP_VARIANTS.values()]
+    assert seen == [e for e in expected for _ in range(3)]  # warm-up + timed steps of each variant
+    fig = plot_step_times(times)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert len(labels) == 4 and labels[0].endswith("(1.00x fp32 speed)")
+
+
+def test_the_step_time_sentence_is_written_from_the_measured_factors():
+    bench = _load_benchmark("step_variants")
+    times = {"fp32": 100.0, "bf16 autocast": 400.0, "channels_last": 80.0, "bf16 + channels_last": 97.0}
+    assert bench.speed_factors(times) == {"fp32": 1.0, "bf16 autocast": 0.25, "channels_last": 1.25,
+                                          "bf16 + channels_last": 100 / 97}
+    assert bench.describe(times, "cpu") == (
+        "On this cpu, speed relative to fp32: bf16 autocast 0.25x (4.0x slower), channels_last 1.25x (faster), "
+        "both 1.03x (the same within 10 %).")
+
+
+def test_step_variants_refuses_a_step_count_below_one_in_one_line(capsys):
+    bench = _load_benchmark("step_variants")
+    assert bench.main(["--steps", "0", "--device", "cpu"]) == 2
+    assert capsys.readouterr().err.strip() == "step_variants: steps must be >= 1 and warmup >= 0, got steps=0, warmup=3"

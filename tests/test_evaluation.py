@@ -92,34 +92,3 @@ def test_retrieval_figure_counts_same_class_neighbours():
                                     (images[:2], labels[:2]), k=4)
     assert precision == {"by brightness": 1.0, "inverted": 1.0}  # inverting every feature keeps the neighbours
     assert len(fig.axes) == 2 * 2 * 5
-
-
-def test_step_timing_runs_each_variant_in_its_precision_and_memory_format(monkeypatch):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import ssl_course.train as trainer
-    from ssl_course.course import STEP_VARIANTS, plot_step_times, time_step_variants
-    from ssl_course.train import TrainConfig
-
-    seen = []
-    original = trainer.optimizer_step
-
-    def spy(method, step_fn, optimizer, view1, view2, *args, autocast=None, channels_last=False, **kw):
-        conv = next(m for m in method.backbone.modules() if isinstance(m, torch.nn.Conv2d))
-        dtypes = []
-        hook = conv.register_forward_hook(lambda module, inputs, output: dtypes.append(output.dtype))
-        output = original(method, step_fn, optimizer, view1, view2, *args, autocast=autocast, channels_last=channels_last, **kw)
-        hook.remove()
-        seen.append((dtypes[0], conv.weight.is_contiguous(memory_format=torch.channels_last)))
-        return output
-
-    monkeypatch.setattr(trainer, "optimizer_step", spy)
-    config = TrainConfig(method="simsiam", batch_size=8, width=4, proj_hidden_dim=16, proj_dim=8, device="cpu")
-    times = time_step_variants(config, steps=2, warmup=1)
-    assert list(times) == list(STEP_VARIANTS) and all(t > 0 for t in times.values())
-    expected = [(torch.bfloat16 if bf16 else torch.float32, channels_last) for bf16, channels_last in STEP_VARIANTS.values()]
-    assert seen == [e for e in expected for _ in range(3)]  # warm-up + timed steps of each variant
-    fig = plot_step_times(times)
-    labels = [t.get_text() for t in fig.axes[0].texts]
-    assert len(labels) == 4 and labels[0].endswith("(1.00x fp32 speed)")

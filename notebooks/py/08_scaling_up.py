@@ -59,24 +59,27 @@ print(f"backbone {config.backbone}, {result.steps} steps, loss within SimSiam's 
 # %% [markdown]
 # ## What bf16 and channels_last buy, measured
 # One training step (forward, backward, SGD step on a batch of random 32 px views) timed four ways
-# on this machine: in fp32, under bf16 autocast, with channels_last memory, and both. On the CPU it
-# times the course's small ConvNet (a ResNet-18 step takes seconds there); with `FULL = True`, the
-# ResNet-18 of the FULL recipe.
+# on this machine, 20 steps each after 3 untimed warm-up steps: in fp32, under bf16 autocast, with
+# channels_last memory, and both. The timing is `benchmarks/step_variants.py`, loaded here so the
+# notebook can plot it. On the CPU it times the course's small ConvNet at batch 32 (a ResNet-18 step
+# takes seconds there); with `FULL = True`, the ResNet-18 of the FULL recipe at batch 256.
 
 # %%
-from ssl_course.course import plot_step_times, time_step_variants
+from ssl_course.course import load_benchmark, plot_step_times
 
-timing = run_config("simsiam", backbone="resnet18", batch_size=256) if FULL else run_config("simsiam")
-times = time_step_variants(timing, steps=10 if FULL else 3, warmup=3 if FULL else 1, device=device)
-plot_step_times(times, title=f"{timing.backbone} step, batch {timing.batch_size}, on {device.type}");
+step_variants = load_benchmark("step_variants")
+timing = run_config("simsiam", backbone="resnet18", batch_size=256) if FULL else run_config("simsiam", batch_size=32)
+times = step_variants.time_step_variants(timing, steps=20, warmup=3, device=device)
+plot_step_times(times, title=f"{timing.backbone} step, batch {timing.batch_size}, on {device.type}")
+print(step_variants.describe(times, device.type))
 
 # %% [markdown]
-# Read the bars for the machine you are on. On a laptop CPU, bf16 autocast is usually much *slower*
-# (on the course's 2-core test machine about 8× slower): most CPUs have no bf16 matrix units, so
-# the casts cost more than they save; channels_last is a little faster there (about 1.2×). On an NVIDIA GPU of the Ampere generation or newer (A100, L4, H100) bf16 autocast runs the
-# convolutions on tensor cores and channels_last is the layout they want, so the trainer turns both on
-# there. A T4, the free Colab GPU, has no bf16 units: the trainer stays in fp32 on it (bf16 would
-# only be emulated, and slower). Run this cell on your GPU to see its factors.
+# The sentence under the bars is written from this machine's measurement. Most CPUs have no bf16
+# matrix units, so under autocast the casts can cost more than they save. On an NVIDIA GPU of the
+# Ampere generation or newer (A100, L4, H100) bf16 autocast runs the convolutions on tensor cores and
+# channels_last is the layout they want, so the trainer turns both on there. A T4, the free Colab GPU,
+# has no bf16 units: the trainer stays in fp32 on it (bf16 would only be emulated, and slower). Run
+# this cell on your GPU to see its factors.
 #
 # ## What to expect
 # | run | setting | linear top-1 |
@@ -89,6 +92,6 @@ plot_step_times(times, title=f"{timing.backbone} step, batch {timing.batch_size}
 # ## Summary
 # * The notebooks' trainer is the full trainer: switch `FULL = True` on a GPU.
 # * channels_last is on by default, bf16 autocast on GPUs with native bf16; resume is exact.
-# * Measure what they buy on your machine with `time_step_variants`.
+# * Measure what they buy on your machine with `benchmarks/step_variants.py`.
 #
 # **References**: Chen & He 2021; Tian, Chen & Ganguli 2021.

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 ASSETS_SETTING = "SSL_COURSE_ASSETS"
-CHECKOUT_ASSETS = Path(__file__).resolve().parents[2] / "assets"  # the one place that knows the checkout's layout
+CHECKOUT = Path(__file__).resolve().parents[2]  # the one place that knows the checkout's layout
+CHECKOUT_ASSETS = CHECKOUT / "assets"
 
 
 def assets_dir() -> Path:
