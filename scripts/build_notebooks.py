@@ -4,6 +4,7 @@
     python scripts/build_notebooks.py 03 05        # only these
     python scripts/build_notebooks.py --set-repository https://github.com/me/my-fork   # re-point Colab, no re-run
     python scripts/build_notebooks.py --markdown-only        # copy text-only edits, keep the outputs
+    python scripts/build_notebooks.py --timings              # rewrite the time tables from notebooks/timings.json
 
 Every notebook's Colab badge and install cell are written from one setting, ``[project.urls]
 Repository`` in ``pyproject.toml``. ``--set-repository`` changes that setting and rewrites the
@@ -12,9 +13,12 @@ stay), so a fork opens and installs itself on Colab after one command and a push
 
 The sources are jupytext "percent" scripts (paired: ``jupytext --sync`` keeps both in step).
 Execution uses the current interpreter's kernel, with progress bars off, as nbval will run them.
+Each execution's wall time is stored once, in ``notebooks/timings.json``; every notebook's "**Time**"
+header, the README's course table and ``notebooks/README.md``'s table are written from it.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -28,6 +32,11 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES, NOTEBOOKS = ROOT / "notebooks" / "py", ROOT / "notebooks"
+TIMINGS = NOTEBOOKS / "timings.json"
+HEADER_TIME = re.compile(r"\*\*Time\*\*: [^(*]*?\(\d+ s measured\)")
+README_ROW = re.compile(r"^\| (\d\d) [^|]+ \|.*\| (\d+) s \|$")  # the README's course table: time last
+ALL_NINE = re.compile(r"[\d½.]+ min for all nine(?: on 2 cores)?(?:, measured [\d-]+)?")
+NOTEBOOKS_ROW = re.compile(r"^(\| (\d\d) [^|]+ \| )(\d+) s( \|.*)$")  # notebooks/README.md: time second
 
 
 PYPROJECT = ROOT / "pyproject.toml"
@@ -98,6 +107,59 @@ def copy_markdown(source: Path) -> bool:
     return changed
 
 
+def load_timings() -> dict[str, int]:
+    """Seconds each notebook took when last executed, by its two-digit number."""
+    return json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
+
+
+def in_words(seconds: int) -> str:
+    """A notebook's run time as a reader plans with it."""
+    if seconds < 30:
+        return "under half a minute"
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 90:
+        return "about a minute"
+    return f"about {round(seconds / 60)} minutes"
+
+
+def header_time(seconds: int) -> str:
+    return f"**Time**: {in_words(seconds)} ({seconds} s measured)"
+
+
+def with_times(text: str, timings: dict[str, int], number: str | None = None) -> str:
+    """``text`` (a notebook header, the README or notebooks/README.md) with its times written from ``timings``."""
+    if number is not None:
+        return HEADER_TIME.sub(lambda _: header_time(timings[number]), text) if number in timings else text
+    text = ALL_NINE.sub(f"{sum(timings.values()) / 60:.1f} min for all nine on 2 cores", text)
+    lines = []
+    for line in text.splitlines():
+        if (row := README_ROW.match(line)) and row.group(1) in timings:
+            line = line[: row.start(2)] + str(timings[row.group(1)]) + line[row.end(2):]
+        elif (row := NOTEBOOKS_ROW.match(line)) and row.group(2) in timings:
+            line = f"{row.group(1)}{timings[row.group(2)]} s{row.group(4)}"
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+
+
+def write_timings(timings: dict[str, int]) -> None:
+    """Store ``timings`` and write them into every place that shows them."""
+    TIMINGS.write_text(json.dumps(dict(sorted(timings.items())), indent=1) + "\n")
+    for page in (ROOT / "README.md", NOTEBOOKS / "README.md"):
+        page.write_text(with_times(page.read_text(), timings))
+    for source in sorted(SOURCES.glob("[0-9][0-9]_*.py")):
+        number = source.name[:2]
+        source.write_text(with_times(source.read_text(), timings, number))
+        target = NOTEBOOKS / (source.stem + ".ipynb")
+        if target.exists():
+            notebook = nbformat.read(target, as_version=4)
+            header = notebook.cells[0]
+            new = with_times(header.source, timings, number)
+            if new != header.source:
+                header.source = new
+                nbformat.write(notebook, target)
+
+
 def build(source: Path, execute: bool = True) -> Path:
     source.write_text(point_at(source.read_text(), repository_url(), f"notebooks/{source.stem}.ipynb"))
     notebook = jupytext.read(source)
@@ -107,8 +169,11 @@ def build(source: Path, execute: bool = True) -> Path:
     if execute:
         started = time.perf_counter()
         NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-        print(f"{target.name}: executed in {time.perf_counter() - started:.0f} s")
+        seconds = round(time.perf_counter() - started)
+        print(f"{target.name}: executed in {seconds} s")
     nbformat.write(notebook, target)
+    if execute:
+        write_timings({**load_timings(), source.name[:2]: seconds})
     return target
 
 
@@ -121,6 +186,9 @@ def main(argv: list[str]) -> int:
         print(f"notebooks now open and install from {argv[1]}; commit and push to publish")
         return 0
     sources = sorted(SOURCES.glob("[0-9][0-9]_*.py"))
+    if argv[:1] == ["--timings"]:
+        write_timings(load_timings())
+        return 0
     if argv[:1] == ["--markdown-only"]:
         for source in sources:
             if copy_markdown(source):

@@ -24,23 +24,43 @@ NOTEBOOK_CPU = dict(checkpoint_every=0, log_every=5, progress=False, overwrite=T
 NOTEBOOK_FULL = dict(download=True, progress=True, overwrite=True)
 
 
+# Figure defaults a learner can read: >= 100 dpi (a 6-inch figure is 660 px wide), no text under 9 pt.
+FIGURE_STYLE = {"figure.dpi": 110, "figure.figsize": (6, 3.2), "font.size": 10, "axes.titlesize": 10,
+                "axes.labelsize": 10, "legend.fontsize": 9, "xtick.labelsize": 9, "ytick.labelsize": 9,
+                "axes.grid": True, "grid.alpha": 0.3}
+
+
 def setup(seed: int = 0) -> torch.device:
-    """Seed python/numpy/torch, set modest figure defaults, print the environment; return the device."""
+    """Seed python/numpy/torch, set readable figure defaults, say in one line which device runs; return it."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
     try:
         import matplotlib
 
-        matplotlib.rcParams.update({"figure.dpi": 72, "figure.figsize": (6, 3.2), "axes.grid": True, "grid.alpha": 0.3})
+        matplotlib.rcParams.update(FIGURE_STYLE)
     except ImportError:  # matplotlib is a dependency; keep setup usable without it anyway
         pass
     device = pick_device("auto")
-    print(f"python {platform.python_version()}, torch {torch.__version__}, device: {device.type}")
-    if device.type == "cpu":
+    import ssl_course.train as trainer
+
+    trainer.cpu_noted(True)  # this line says it; the trainer need not repeat it under every training cell
+    print(f"device: {device.type}" + (" (the FULL = False sizes are made for it: see 00 for a GPU)" if device.type == "cpu" else ""))
+    return device
+
+
+def environment_report() -> None:
+    """The full environment, once (notebook 00): versions, device, cores, and how to get a GPU on Colab."""
+    import os
+
+    device = pick_device("auto")
+    print(f"python {platform.python_version()}, torch {torch.__version__}, device: {device.type}, "
+          f"{os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads")
+    if device.type == "cuda":
+        print(f"GPU: {torch.cuda.get_device_name(device)}")
+    else:
         print("Running on the CPU: the notebooks' default (FULL = False) sizes are made for this and take "
               "minutes.\nOn Colab, switch to a GPU with Runtime > Change runtime type > GPU, then rerun.")
-    return device
 
 
 def run_config(method: str, full: bool = False, steps: int = 150, out: str | None = None, runs: int = 1,
@@ -77,7 +97,7 @@ def show_images(images: torch.Tensor, titles=None, ncol: int = 10, scale: float 
         if i < n:
             panel.imshow(images[i].permute(1, 2, 0).numpy())
             if titles is not None:
-                panel.set_title(str(titles[i]), fontsize=7)
+                panel.set_title(str(titles[i]), fontsize=9)
     fig.tight_layout(pad=0.2)
     return fig
 
@@ -94,7 +114,7 @@ def plot_monitors(results: dict[str, TrainResult], keys=("loss", "effective_rank
             ax.plot([r["step"] for r in rows], [r[key] for r in rows], label=name)
     for ax, key in zip(axes, keys):
         ax.set(xlabel="step", title=key.replace("_", " "))
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -129,10 +149,10 @@ def plot_retrieval(backbones: dict[str, torch.nn.Module], train_set, queries, k:
                 colour = "black" if j == 0 else ("tab:green" if labels[found[q, j - 1]] == query_labels[q] else "tab:red")
                 for spine in panel.spines.values():
                     spine.set_color(colour), spine.set_linewidth(2)
-            row[0].set_ylabel(name if q == 0 else "", fontsize=8)
-        axes[b * n, 0].set_title("query", fontsize=8)
+            row[0].set_ylabel(name if q == 0 else "", fontsize=9)
+        axes[b * n, 0].set_title("query", fontsize=9)
         axes[b * n, 1].set_title(f"{name}: {k} nearest training images ({precision[name]:.0%} same class)",
-                                 fontsize=8, loc="left")
+                                 fontsize=9, loc="left")
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.01, top=0.95, wspace=0.08, hspace=0.35)
     return fig, precision
 
@@ -141,8 +161,12 @@ def plot_view_similarity(backbones: dict[str, torch.nn.Module], images: torch.Te
                          seed: int = 0):
     """Cosine similarity of centred backbone features between view 1 (rows) and view 2 (columns) of the same
     images, one panel per backbone: what InfoNCE asks for is a bright diagonal (each image's own other
-    view) against a dark rest. The views are made as in training, from ``seed``."""
+    view, outlined) against a dark rest. The views are made as in training, from ``seed``.
+
+    Returns the figure and, per backbone, (mean of the diagonal, mean of the rest, rows whose own other
+    view is the most similar of the row)."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     from ssl_course.augment import BatchTwoViewAugment
     from ssl_course.data import dataset_spec
@@ -151,7 +175,8 @@ def plot_view_similarity(backbones: dict[str, torch.nn.Module], images: torch.Te
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         view1, view2 = BatchTwoViewAugment(spec.image_size, spec.mean, spec.std)(images)
-    fig, axes = plt.subplots(1, len(backbones), figsize=(4.2 * len(backbones), 3.8), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(1, len(backbones), figsize=(4.6 * len(backbones), 4.2), squeeze=False, layout="constrained")
+    stats = {}
     for ax, (name, backbone) in zip(axes[0], backbones.items()):
         backbone.eval()
         with torch.no_grad():
@@ -159,12 +184,17 @@ def plot_view_similarity(backbones: dict[str, torch.nn.Module], images: torch.Te
             centre = torch.cat([h1, h2]).mean(0)  # ReLU features are all positive: centre them, or every pair looks alike
             f1, f2 = (torch.nn.functional.normalize(h - centre, dim=1) for h in (h1, h2))
         sim = (f1 @ f2.T).numpy()
-        diagonal, rest = sim.diagonal().mean(), sim[~np.eye(len(sim), dtype=bool)].mean()
+        n = len(sim)
+        diagonal, rest = sim.diagonal().mean(), sim[~np.eye(n, dtype=bool)].mean()
+        own_best = int((sim.argmax(axis=1) == np.arange(n)).sum())
+        stats[name] = (float(diagonal), float(rest), own_best)
         shown = ax.imshow(sim, vmin=-1, vmax=1, cmap="RdBu_r")
-        ax.set(title=f"{name}\nown other view {diagonal:.2f}, the rest {rest:.2f}", xlabel="view 2 of image j",
-               ylabel="view 1 of image i")
+        for i in range(n):  # outline the positive pairs, so the diagonal can be found at a glance
+            ax.add_patch(Rectangle((i - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.2))
+        ax.set(title=f"{name}\nown other view {diagonal:.2f}, the rest {rest:.2f}\nown view the most similar in "
+                     f"{own_best} of {n} rows", xlabel="view 2 of image j", ylabel="view 1 of image i")
     fig.colorbar(shown, ax=axes[0].tolist(), label="cosine similarity of features", shrink=0.9)
-    return fig
+    return fig, stats
 
 
 def plot_eigenvalues_over_training(history: list[dict], axes=None):
@@ -184,7 +214,7 @@ def plot_eigenvalues_over_training(history: list[dict], axes=None):
         axes[1].plot(steps, p[:, j], color=f"C{j}", label=f"mode {j + 1}")
     axes[0].set(xlabel="step", ylabel="s_j", title="eigenvalues of F (the projections' correlation)")
     axes[1].set(xlabel="step", ylabel="p_j = u_j^T W_p u_j", title="the predictor along F's eigenvectors")
-    axes[0].legend(fontsize=7)
+    axes[0].legend(fontsize=9)
     axes[0].figure.tight_layout()
     return axes
 
@@ -213,7 +243,7 @@ def plot_step_times(times: dict[str, float], title: str = "one training step"):
     fig, ax = plt.subplots(figsize=(6, 2.8))
     base = next(iter(times.values()))
     bars = ax.barh(list(times), list(times.values()), color=[f"C{i}" for i in range(len(times))])
-    ax.bar_label(bars, labels=[f"{v:.0f} ms ({base / v:.2f}x fp32 speed)" for v in times.values()], fontsize=8, padding=3)
+    ax.bar_label(bars, labels=[f"{v:.0f} ms ({base / v:.2f}x fp32 speed)" for v in times.values()], fontsize=9, padding=3)
     ax.invert_yaxis()
     ax.set(xlabel="milliseconds per step (lower is faster)", title=title, xlim=(0, 1.6 * max(times.values())))
     fig.tight_layout()

@@ -65,7 +65,7 @@ def plot_demo(history: list[dict], live: dict, references: dict[str, dict], rand
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), dpi=90, gridspec_kw={"width_ratios": [2, 3]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 3]})
     steps = [h["step"] for h in history]
     left.plot(steps, [h["loss"] for h in history], lw=1, color="tab:blue")
     left.set(xlabel="step", ylabel="loss (negative cosine)", title="live SimSiam run")
@@ -78,12 +78,12 @@ def plot_demo(history: list[dict], live: dict, references: dict[str, dict], rand
     errors = [0.0, *(r["std"] for r in references.values()), 0.0, 0.0]
     colours = ["tab:green", *(BAR_COLOURS.get(label, "tab:blue") for label in references), "tab:gray", "tab:orange"]
     bars = right.bar(range(len(names)), values, yerr=errors, capsize=3, color=colours)
-    right.bar_label(bars, fmt="%.2f", fontsize=8, padding=2)
+    right.bar_label(bars, fmt="%.2f", fontsize=9, padding=2)
     right.axhline(0.1, ls=":", c="k", lw=1, label="chance (10 classes)")
-    right.set_xticks(range(len(names)), names, rotation=25, ha="right", fontsize=8)
+    right.set_xticks(range(len(names)), names, rotation=25, ha="right", fontsize=9)
     right.set(ylim=(0, 1), ylabel="kNN accuracy (test)",
               title="kNN, k = 200 (reference runs: mean ± std over seeds)")
-    right.legend(loc="upper right", fontsize=8)
+    right.legend(loc="upper right", fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -102,6 +102,12 @@ def _restored(config: TrainConfig, resume: bool) -> tuple[TrainConfig, dict | No
 _cpu_noted = False
 
 
+def cpu_noted(noted: bool = True) -> None:
+    """Whether the once-per-process note "training on the CPU" counts as given (``course.setup`` says it)."""
+    global _cpu_noted
+    _cpu_noted = noted
+
+
 class Run:
     """One run's state: data, method, optimiser, log and checkpoint; ``train`` drives it step by step."""
 

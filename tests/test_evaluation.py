@@ -92,3 +92,30 @@ def test_retrieval_figure_counts_same_class_neighbours():
                                     (images[:2], labels[:2]), k=4)
     assert precision == {"by brightness": 1.0, "inverted": 1.0}  # inverting every feature keeps the neighbours
     assert len(fig.axes) == 2 * 2 * 5
+
+
+def test_view_similarity_counts_the_rows_whose_own_other_view_is_the_most_similar(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import ssl_course.augment as augment
+    from ssl_course.course import plot_view_similarity
+
+    class SameViews:  # both views the same image: every row's own other view is itself, cosine 1
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __call__(self, images):
+            x = images.float() / 255
+            return x, x.clone()
+
+    monkeypatch.setattr(augment, "BatchTwoViewAugment", SameViews)
+    torch.manual_seed(0)
+    images = torch.randint(0, 256, (6, 3, 8, 8), dtype=torch.uint8)
+    fig, stats = plot_view_similarity({"pixels": torch.nn.Flatten()}, images)
+    diagonal, rest, own_best = stats["pixels"]
+    assert diagonal == pytest.approx(1.0, abs=1e-6) and own_best == 6
+    x = torch.nn.functional.normalize(images.flatten(1).float() / 255 - (images.flatten(1).float() / 255).mean(0), dim=1)
+    sim = x @ x.T
+    assert rest == pytest.approx(float(sim[~torch.eye(6, dtype=bool)].mean()), abs=1e-6)  # the hand computation
+    assert "own view the most similar in 6 of 6 rows" in fig.axes[0].get_title()

@@ -2,6 +2,7 @@
 
 nbval executes the solution notebooks themselves (``pytest --nbval-lax``, see the README).
 """
+import re
 from pathlib import Path
 
 import jupytext
@@ -154,3 +155,91 @@ def test_student_badges_open_the_student_copies(tmp_path, monkeypatch):
     assert main(["student-version", "--notebooks", str(NOTEBOOKS), "--out", "student"]) == 0
     for path in PATHS:
         assert f"/blob/main/student/{path.name})" in load(tmp_path / "student" / path.name).cells[0].source
+
+
+# A decimal number in a notebook's text is one of its printed or coded numbers (as printed, or rounded from
+# one), unless the sentence marks it as quoted from a paper with "(paper)" after it.
+DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\d.]*\d)")
+PAPER_MARK = re.compile(r"\(paper[^)]*\)")
+SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n\|")
+
+
+def _decimals(text: str) -> list[tuple[str, int]]:
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets are addresses, not claims
+    return [(m.group(), m.end()) for m in DECIMAL.finditer(text)], text
+
+
+def unsupported_numbers(notebook) -> list[str]:
+    """The decimal numbers of ``notebook``'s markdown found neither in its code nor in its printed outputs."""
+    printed = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            printed.append(cell.source)
+            for output in cell.get("outputs", []):
+                printed.append(output.get("text", "") if isinstance(output.get("text", ""), str) else "".join(output["text"]))
+                printed.append(output.get("data", {}).get("text/plain", ""))
+    known = [float(n) for n in DECIMAL.findall("\n".join(printed))]
+    missing = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "markdown":
+            continue
+        found, text = _decimals(cell.source)
+        for number, end in found:
+            rest = text[end:]
+            stop = SENTENCE_END.search(rest)
+            if PAPER_MARK.search(rest[: stop.start() if stop else len(rest)]):
+                continue
+            places = len(number.split(".")[1])
+            if not any(abs(round(value, places) - float(number)) < 10 ** -(places + 3) for value in known):
+                missing.append(f"cell {index}: {number}")
+    return missing
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_every_decimal_in_the_text_is_printed_or_marked_as_the_papers(path):
+    assert unsupported_numbers(load(path)) == [], f"{path.name}: numbers in the text that no output or code shows"
+
+
+def test_the_number_check_sees_a_number_no_output_shows():
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print(0.618)", outputs=[nbformat.v4.new_output("stream", text="kNN 0.618\n")]),
+        nbformat.v4.new_markdown_cell("kNN 0.62 (rounded), 0.6180 too; BYOL 92.58 on CIFAR-10 (paper). Then 0.71."),
+    ])
+    assert unsupported_numbers(notebook) == ["cell 1: 0.71"]
+
+
+def test_every_time_shown_comes_from_the_one_timing_file():
+    build = _build_script()
+    timings = build.load_timings()
+    assert sorted(timings) == [name[:2] for name in NAMES]
+    for path in PATHS:
+        number = path.name[:2]
+        expected = build.header_time(timings[number])
+        assert expected in load(path).cells[0].source, f"{path.name}: header time is not {expected!r}"
+        assert expected in (NOTEBOOKS / "py" / (path.stem + ".py")).read_text()
+    for page in (NOTEBOOKS.parent / "README.md", NOTEBOOKS / "README.md"):
+        text = page.read_text()
+        assert build.with_times(text, timings) == text, f"{page}: times differ from notebooks/timings.json"
+    assert sum(timings.values()) <= 600, "the course must re-execute in <= 10 minutes on 2 cores"
+
+
+def test_every_stored_figure_is_at_least_500_px_wide():
+    import base64
+    import struct
+
+    narrow = []
+    for path in PATHS:
+        for index, cell in enumerate(load(path).cells):
+            for output in cell.get("outputs", []):
+                png = output.get("data", {}).get("image/png")
+                if png:
+                    width = struct.unpack(">I", base64.b64decode(png)[16:20])[0]  # the IHDR chunk's width
+                    if width < 500:
+                        narrow.append(f"{path.name} cell {index}: {width} px")
+    assert narrow == []
+
+
+def test_no_text_in_the_course_figures_is_set_under_9_pt():
+    sources = list((NOTEBOOKS.parent / "ssl_course").rglob("*.py")) + list((NOTEBOOKS / "py").glob("*.py"))
+    small = [f"{p.name}: {m.group()}" for p in sources for m in re.finditer(r"fontsize=([0-8])\b", p.read_text())]
+    assert small == []

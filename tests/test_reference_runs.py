@@ -194,7 +194,7 @@ def test_demo_sets_a_live_simsiam_run_beside_the_reference_runs(tmp_path):
     assert json.loads((tmp_path / "demo" / "demo.json").read_text())["live_simsiam_knn"] == summary["live_simsiam_knn"]
 
 
-def test_knn_curves_carry_their_own_random_init_and_the_final_full_set_scores():
+def test_knn_curves_carry_their_own_random_init_and_the_final_full_set_scores_beside_them():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -202,10 +202,15 @@ def test_knn_curves_carry_their_own_random_init_and_the_final_full_set_scores():
     ax = reference_plots.plot_curves(table)
     (dotted,) = [line for line in ax.lines if line.get_linestyle() == ":"]
     assert dotted.get_ydata()[0] == pytest.approx(table["random_init_curve_knn"].mean())
+    assert ax.get_ylim()[0] < dotted.get_ydata()[0] - 0.05  # the line is off the axis spine
     assert table["random_init_curve_knn"].mean() < table["random_init_knn"].mean()  # the subset's kNN reads lower
-    marks = [line for line in ax.lines if line.get_marker() == "x" and len(line.get_xdata())]
-    for mark, run in zip(marks, ["simsiam", "simsiam-no-stop-gradient"]):
-        assert mark.get_ydata()[0] == pytest.approx(table.loc[table["run"] == run, "knn"].mean())
+    final = ax.figure.axes[1]
+    (full_dotted,) = [line for line in final.lines if line.get_linestyle() == ":"]
+    assert full_dotted.get_ydata()[0] == pytest.approx(table["random_init_knn"].mean())
+    points = [line for line in final.lines if line.get_marker() == "o"]
+    for point, run in zip(points, ["simsiam", "simsiam-no-stop-gradient"]):
+        assert point.get_ydata()[0] == pytest.approx(table.loc[table["run"] == run, "knn"].mean())
+    assert [t.get_text() for t in final.get_xticklabels()] == ["simsiam", "simsiam-no-stop-gradient"]
     assert "k = 200, 2\u2009000 labelled training images vs 1\u2009000 test images" in ax.get_xlabel()
 
 

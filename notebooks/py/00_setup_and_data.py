@@ -3,13 +3,12 @@
 #
 # # 00 · Setup and data
 #
-# **Learning goals**: check your environment; meet the course's two built-in datasets
-# (`shapes`, `digits`); see what "two augmented views of one image" means, the raw material of
-# every method in this course.
+# **Learning goals**: check your environment; meet the course's built-in dataset, `shapes`; see
+# what "two augmented views of one image" means, the raw material of every method in this course.
 #
-# **Time**: under half a minute (20 s measured) on a 2-core CPU.
+# **Time**: under half a minute (14 s measured) on a 2-core CPU.
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
 import os
 import subprocess
@@ -27,45 +26,41 @@ if "google.colab" in sys.modules:
 
 # %% [markdown]
 # ## The environment
-# `setup` seeds every random generator and tells you which device the course will use.
-# On a CPU every notebook runs in a few minutes with its default `FULL = False`; `FULL = True`
-# (in 01, 02, 03, 06, 07 and 08) runs the papers' recipes on CIFAR-10, cut to about an hour of a free
-# Colab GPU.
+# `setup` seeds every random generator, sets readable figure defaults and says in one line which
+# device the course will use; every notebook starts with it. Here, once, the full report:
+# versions, device and cores. On a CPU every notebook runs in a few minutes with its default
+# `FULL = False`; `FULL = True` (in 01, 02, 03, 06, 07 and 08) runs the papers' recipes on CIFAR-10,
+# cut to about an hour of a free Colab GPU.
 
 # %%
 import torch
 
-from ssl_course.course import setup, show_images
+from ssl_course.course import environment_report, setup, show_images
 
 device = setup(seed=0)
+environment_report()
 
 # %% [markdown]
 # ## The built-in data
 # No download needed: `shapes` is generated from a seed (10 shape kinds with nuisances: position,
-# scale, rotation, contrast polarity, background texture, clutter strokes), and
-# `digits` is scikit-learn's bundled handwritten digits, upscaled to 32×32.
+# scale, rotation, contrast polarity, background texture, clutter strokes). Every notebook trains
+# on it by default; the real datasets (CIFAR-10 and the others of `docs/data.md`) are for `FULL = True`
+# and the command line.
 
-# %%
+# %% tags=["nbval-check-output"]
 from ssl_course.data import dataset_tensors
 
 (shapes_x, shapes_y), (shapes_test_x, _) = dataset_tensors("shapes")
-(digits_x, digits_y), (digits_test_x, _) = dataset_tensors("digits")
-# NBVAL_CHECK_OUTPUT
 print(f"shapes: {tuple(shapes_x.shape)} train, {tuple(shapes_test_x.shape)} test, {shapes_x.dtype}")
-print(f"digits: {tuple(digits_x.shape)} train, {tuple(digits_test_x.shape)} test")
 
 # %% [markdown]
-# One image of every class of `shapes`, then of `digits`:
+# One image of every class:
 
 # %%
 from ssl_course.data.shapes import CLASSES
 
 first = [int((shapes_y == c).nonzero()[0]) for c in range(10)]
 show_images(shapes_x[first], titles=[f"{c}: {CLASSES[c]}" for c in range(10)]);
-
-# %%
-first = [int((digits_y == c).nonzero()[0]) for c in range(10)]
-show_images(digits_x[first], titles=[f"digit {c}" for c in range(10)]);
 
 # %% [markdown]
 # ## Two views of one image
@@ -90,7 +85,7 @@ show_images(torch.cat([shapes_x[:8].float() / 255, view1, view2]), ncol=8);
 #
 # ## Summary
 # * The course runs everywhere; on a CPU keep `FULL = False`.
-# * `shapes` (10 000 / 2 000 images, 10 classes) and `digits` (1 438 / 359) are built in.
+# * `shapes` (10 000 / 2 000 images, 10 classes) is built in; nothing is downloaded unless you ask.
 # * A method's only signal is that two augmented views come from the same image.
 #
-# **References**: Chen et al. 2020 (SimCLR) for the augmentation recipe; scikit-learn's digits dataset.
+# **References**: Chen et al. 2020 (SimCLR) for the augmentation recipe.

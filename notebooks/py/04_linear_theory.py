@@ -5,9 +5,9 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under half a minute (26 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under a minute (30 s measured) on a 2-core CPU (nothing here needs a GPU).
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
 import os
 import subprocess
@@ -58,8 +58,7 @@ def mode_velocity(p, s, tau=1.0, sigma2=0.5, eta=0.05, alpha_p=1.0):
     return alpha_p * s * gap - eta * p, 2 * p * s * gap - 2 * eta * s
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "check_mode_velocity", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# NBVAL_CHECK_OUTPUT
+# %% nbgrader={"grade": true, "grade_id": "check_mode_velocity", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
 from ssl_course.exercises import check_mode_velocity
 
 check_mode_velocity(mode_velocity)
@@ -92,14 +91,12 @@ def fixed_points(tau=1.0, sigma2=0.5, eta=0.05):
     return (tau - root) / (2 * (1 + sigma2)), (tau + root) / (2 * (1 + sigma2))
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "check_fixed_points", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# NBVAL_CHECK_OUTPUT
+# %% nbgrader={"grade": true, "grade_id": "check_fixed_points", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
 from ssl_course.exercises import check_fixed_points
 
 check_fixed_points(fixed_points)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 low, high = fixed_points(1.0, 0.5, 0.05)
 print(f"p*- = {low:.4f} (unstable), p*+ = {high:.4f} (stable)")
 
@@ -120,7 +117,7 @@ ax.fill_between(etas, 0, np.nan_to_num(branches[:, 0], nan=0.7), color="0.9", la
 ax.axvline(1.0 / (4 * 1.5), color="k", ls=":", lw=1, label="eta = tau^2 / 4(1 + sigma^2)")
 ax.set(xlabel="weight decay eta", ylabel="fixed point p*", ylim=(0, 0.7),
        title="fixed points against weight decay (tau = 1, sigma^2 = 0.5)")
-ax.legend(fontsize=7)
+ax.legend(fontsize=9)
 fig.tight_layout()
 
 # %% [markdown]
@@ -134,8 +131,7 @@ fig.tight_layout()
 prediction = "only p = 0.3"
 ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "judge_predict_survivors", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# NBVAL_CHECK_OUTPUT
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_survivors", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
 import numpy as np
 
 from ssl_course.exercises import judge_prediction
@@ -151,8 +147,9 @@ judge_prediction("surviving modes", prediction, outcome, ("both", "only p = 0.3"
 # %% [markdown]
 # The whole picture: on the parabola (blue), modes that start with p < p*₋ decay to 0 (the collapse
 # basin, shaded); the others go to p*₊. Off the parabola (orange) the strip is not the basin: a mode
-# with almost no feature strength s falls in although its p starts far above p*₋ (red cross), and a
-# mode with a large s escapes although its p starts inside the strip.
+# with almost no feature strength s falls in although its p starts far above p*₋ (red: it runs along
+# the s = 0 axis on the left, so the right panel follows its p over time down through p*₋ to 0), and
+# a mode with a large s escapes although its p starts inside the strip.
 
 # %%
 from ssl_course.theory.linear import simulate
@@ -173,23 +170,22 @@ W0, W_p0 = rng.normal(size=(6, 10)) * 0.4, rng.normal(size=(6, 6)) * 0.2
 learned = simulate(W0, W_p0, eta=0.05, beta=1.0, t_end=60)
 plot_eigenvalues(learned);
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"commutator: {learned.commutators()[0]:.2f} at t = 0 -> {learned.commutators()[-1]:.4f} at t = 60")
 
 # %% [markdown]
 # ## Why the stop-gradient
 # Let the target branch receive gradient too: every mode collapses.
 
-# %%
+# %% tags=["nbval-check-output"]
 no_sg = simulate(W0, W_p0, eta=0.05, stop_gradient=False, t_end=60)
-# NBVAL_CHECK_OUTPUT
 print(f"||W|| with stop-gradient: {np.linalg.norm(learned.W[-1]):.3f}; without: {np.linalg.norm(no_sg.W[-1]):.3f}")
 
 # %% [markdown]
 # ## Explore
 # Move the sliders: weight decay η above τ²/(4(1+σ²)) kills every mode; a slower predictor
-# (α_p < 1) or EMA rate β change how fast the modes get there. (`plot_explorer` is a tested package
+# (α_p < 1) moves the balanced curve to s = p²/α_p and with it where the surviving modes settle
+# (the drawn case above); the EMA rate β is left to the sliders. (`plot_explorer` is a tested package
 # function; the sliders need a live kernel such as JupyterLab or Colab.)
 
 # %% [markdown]

@@ -5,9 +5,9 @@
 #
 # **Learning goals**: compute Li, Efros & Pathak's collapse measure and compare it where it is comparable (one feature dimension); test whether more data at the same steps means more collapse, and find the mechanism (passes per image, a model that fits its own images); check whether the measure forecasts linear-probe accuracy without labels; compare continual, multi-epoch and hybrid training.
 #
-# **Time**: about a minute (55 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (55 s measured) on a 2-core CPU with `FULL = False`.
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
 import os
 import subprocess
@@ -23,7 +23,7 @@ if "google.colab" in sys.modules and not os.path.isdir("/content/ssl_course"):
 if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
-# %%
+# %% tags=["remove-cell"]
 FULL = False  # True: the papers' recipe on CIFAR-10, about an hour of a free Colab GPU; False: minutes on a CPU
 
 from ssl_course.course import setup
@@ -47,8 +47,7 @@ def explained_variance_auc(features):
     return (torch.cumsum(s, 0) / s.sum()).mean().item()
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "check_explained_variance_auc", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# NBVAL_CHECK_OUTPUT
+# %% nbgrader={"grade": true, "grade_id": "check_explained_variance_auc", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
 from ssl_course.exercises import check_explained_variance_auc
 
 check_explained_variance_auc(explained_variance_auc)
@@ -66,8 +65,7 @@ def effective_rank(z):
     return torch.exp(-(p * p.log()).sum()).item()
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "check_effective_rank", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# NBVAL_CHECK_OUTPUT
+# %% nbgrader={"grade": true, "grade_id": "check_effective_rank", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
 from ssl_course.exercises import check_effective_rank
 
 check_effective_rank(effective_rank)
@@ -86,8 +84,8 @@ check_effective_rank_trains(effective_rank)
 # ## Comparing collapse: one feature dimension at a time
 # The AUC has a floor that depends on the feature dimension d. Features spread evenly over d
 # directions have every singular value equal, so c_k = k/d and the AUC is (d + 1) / (2d): 0.5625 for
-# d = 8 and 0.504 for d = 128. A narrow network's AUC therefore starts higher *before any training*,
-# and comparing raw AUCs across widths compares dimensions, not collapse. This notebook compares
+# d = 8 and 0.5039 for d = 128. A narrower network has the higher floor, so comparing raw AUCs
+# across widths mixes the dimension into the collapse. This notebook compares
 # AUCs only between runs of one width (one d), and, where widths must meet, on the normalised scale
 # (AUC − floor) / (1 − floor): 0 for isotropic features, 1 for rank one.
 
@@ -109,7 +107,7 @@ for width in (1, 4, 16):
 # set, so every run is scored on the same labelled images). That is from 3 000 passes per image
 # down to fewer than 4, at two widths: 4 (32-d features) and 16 (128-d).
 #
-# First a short live run: width 16 for 300 steps on 128 and on 10 000 images (one seed, about a
+# First a short live run: width 16 for 300 steps on 128 and on 10 000 images (one seed, under a
 # minute on a 2-core CPU). Besides the AUC and the scores it prints the SimSiam loss on the run's
 # own training images and on held-out test images (eval mode, the same seeded views).
 
@@ -136,8 +134,7 @@ for r in live:
 prediction = "rise"
 ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "judge_predict_collapse", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-# NBVAL_CHECK_OUTPUT
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_collapse", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
 from ssl_course.exercises import judge_prediction
 from ssl_course.studies import reference
 from ssl_course.studies.collapse import collapse_rise, study_names, study_rows, study_summary
@@ -163,8 +160,7 @@ from ssl_course.studies.collapse_plots import plot_data_study
 
 plot_data_study(rows);
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from ssl_course.course import claim
 from ssl_course.studies.collapse import rank_correlation
 
@@ -195,16 +191,16 @@ claim("at width 4 kNN does not fall from 128 to 100 000 images, on average over 
 # %% [markdown]
 # What the study shows (the numbers are the ones printed above):
 # * **At width 16, more data at the same steps means more collapse, as in the paper.** The AUC rises
-#   from 128 to 100 000 images by many times its seed spread, and almost all of the rise happens
-#   between 128 and 2 000 images; beyond that it is flat. The 128-image model stays close to its own
-#   random init's AUC (the dotted line): its features remain nearly as spread out as an untrained
-#   network's, the counterpart of the paper's 1 % model, the least collapsed of its series. kNN falls
-#   as the AUC rises; the linear probe moves less than its seed spread.
+#   from 128 to 100 000 images by more than three times its paired seed spread, and almost all of the
+#   rise happens between 128 and 2 000 images; beyond that it is flat. The 128-image model ends
+#   nearest its own random init's AUC (the dotted line): the least collapsed of the series, the
+#   counterpart of the paper's 1 % model. kNN ends lower at 100 000 images than at 128, though not at
+#   every step in between; the linear probe moves less than its seed spread.
 # * **At width 4 the same data sizes are the other regime.** The AUC also rises from 128 images, but
 #   kNN does not fall with the data: it is lowest at 128 images and, on average, highest at 100 000
-#   (one seed of three is flat). The small network is short of data rather than fitting it.
-#   "Small relative to its data" is the paper's condition: width 16 is large enough to fit 128
-#   images and collapses once it cannot; width 4 is small for all of them.
+#   (one seed of three is flat). What differs between the widths is the cost of the collapse, not
+#   the collapse: at both widths the AUC rises by about the same amount, but only width 16 loses kNN
+#   with more data. The next section shows why.
 
 # %% [markdown]
 # ## The mechanism: a model that fits its own images
@@ -218,8 +214,7 @@ from ssl_course.studies.collapse_plots import plot_fitting
 
 plot_fitting(rows);
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 fit = summary.assign(gap=summary["held_out_loss"] - summary["own_loss"]).set_index(["width", "train_images"])["gap"]
 for width in DATA_WIDTHS:
     print(f"width {width:>2}, held-out minus own loss: " + ", ".join(f"{n:,} images {fit[(width, n)]:+.3f}" for n in DATA_SIZES))
@@ -251,8 +246,7 @@ fig, axes = plt.subplots(1, 2, figsize=(11.5, 4), dpi=110)
 for ax, width in zip(axes, (16, 4)):
     plot_forecast(rows, width, ax=ax)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for score in ("linear_probe", "knn"):
     within = {width: rank_correlation([r for r in rows if r["width"] == width], y=score) for width in DATA_WIDTHS}
     print(f"Spearman of AUC against {score.replace('_', ' ')} within one width "
@@ -266,7 +260,7 @@ claim("on the normalised scale the narrower network is the more collapsed", bool
       f"width 4 {normalised[4]:.3f}, width 16 {normalised[16]:.3f}")
 
 # %% [markdown]
-# Where the collapse shows, at width 16, the AUC ranks the probe without labels: the more collapsed
+# Where the collapse costs accuracy, at width 16, the AUC ranks the probe without labels: the more collapsed
 # runs probe worse, just past the course's bar of −0.6, and kNN tells the same story more weakly.
 # At width 4, where more data does not cost accuracy, the AUC forecasts nothing (a rank correlation
 # near zero). The AUC's differences inside one width are small (hundredths), so the forecast rests on
@@ -275,8 +269,8 @@ claim("on the normalised scale the narrower network is the more collapsed", bool
 
 # %% [markdown]
 # ## Continual, multi-epoch or hybrid?
-# Where width 16 collapses most, on all 100 000 images, the same 3 000 steps in three orders, as the
-# paper's protocol has them:
+# On all 100 000 images, where width 16 is about as collapsed as it gets (level with 10 000 images
+# within the seed spread), the same 3 000 steps in three orders, as the paper's protocol has them:
 # * **multi-epoch**: i.i.d. over all 100 000 images (the `data-w16-n100000` runs above);
 # * **continual**: ten chunks of 10 000 images in turn, each for the steps of 4 of its own epochs,
 #   never revisited;
@@ -294,8 +288,7 @@ regimes = reference.load(list(REGIMES))
 print(reference.format_table(regimes, extra=("feature_auc",)))
 plot_regimes(regimes);
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 probe = regimes.pivot(index="seed", columns="run", values="linear_probe")  # seeds pair the regimes: same init
 regime_auc = regimes.pivot(index="seed", columns="run", values="feature_auc")
 for run in ("stream-w16-continual", "stream-w16-hybrid"):
@@ -322,7 +315,8 @@ for run in ("stream-w16-continual", "stream-w16-hybrid"):
 # * At the same 3 000 steps, width 16 collapses more with more data, as Li, Efros & Pathak find, and
 #   the mechanism is passes per image: on 128 images the network fits its own images (its loss on
 #   them far below its held-out loss) and keeps its features spread out; from 2 000 images on it
-#   cannot, and collapses. Width 4 is short of data at these sizes: more data does not cost it kNN.
+#   cannot, and collapses. At width 4 the AUC rises as much with the data, but more data does not
+#   cost it kNN.
 # * Within width 16 the AUC ranks the probe without labels (Spearman below −0.6); at width 4 it does not.
 # * Continual, multi-epoch and hybrid training give the same collapse and probe at this scale.
 #

@@ -3,11 +3,11 @@
 #
 # # 08 · Scaling up: the same trainer on a GPU
 #
-# **Learning goals**: run the course's trainer on CIFAR-10 / STL-10 on a GPU; know what mixed precision and channels_last do; know the papers' ImageNet numbers.
+# **Learning goals**: run the course's trainer on CIFAR-10 on a GPU; know what mixed precision and channels_last do; know the papers' ImageNet numbers.
 #
-# **Time**: under a minute (27 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (a few dozen of the paper's 800 epochs).
+# **Time**: under a minute (30 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (a few dozen of the paper's 800 epochs).
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
 import os
 import subprocess
@@ -23,7 +23,7 @@ if "google.colab" in sys.modules and not os.path.isdir("/content/ssl_course"):
 if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
-# %%
+# %% tags=["remove-cell"]
 FULL = False  # True: the papers' recipe on CIFAR-10, about an hour of a free Colab GPU; False: minutes on a CPU
 
 from ssl_course.course import setup
@@ -33,8 +33,8 @@ device = setup(seed=0)
 # %% [markdown]
 # ## One command on Colab
 # With a GPU runtime, this trains SimSiam on CIFAR-10 with the paper's recipe, the package's FULL
-# preset (`ssl_course/presets.py`: ResNet-18, batch 512, base lr 0.03 per 256 images, so 0.06 at
-# batch 512, wd 5e-4, 800 epochs). It downloads CIFAR-10 only because you ask for it (`--download`):
+# preset (`ssl_course/presets.py`: ResNet-18, batch 512, the paper's base lr 0.03 per 256 images
+# (paper), doubled at batch 512, wd 5e-4, 800 epochs). It downloads CIFAR-10 only because you ask for it (`--download`):
 #
 # ```bash
 # ssl-course train --method simsiam --full --download --out runs/simsiam-cifar10
@@ -44,7 +44,7 @@ device = setup(seed=0)
 # On CUDA the trainer uses channels_last, and bf16 autocast where the GPU has it natively; checkpoints are atomic
 # and `--resume` continues exactly where a disconnected Colab session stopped.
 
-# %%
+# %% tags=["nbval-check-output"]
 from ssl_course.course import run_config
 from ssl_course.train import train
 
@@ -53,7 +53,6 @@ if FULL:
 else:  # the same code path, tiny: a ResNet-18 on shapes for a handful of steps
     config = run_config("simsiam", steps=4, backbone="resnet18", batch_size=32, final_eval=False)
 result = train(config)
-# NBVAL_CHECK_OUTPUT
 print(f"backbone {config.backbone}, {result.steps} steps, loss within SimSiam's [-1, 1]: {-1 <= result.loss <= 1}")
 
 # %% [markdown]
@@ -85,9 +84,9 @@ print(step_variants.describe(times, device.type))
 # | run | setting | linear top-1 |
 # | --- | --- | --- |
 # | SimSiam, CIFAR-10, ResNet-18 | 800 epochs, batch 512 | 91.8 % (paper) |
-# | DirectPred, ImageNet, ResNet-50 | 60 / 300 epochs | 64.4 / 72.4 % |
-# | BYOL-style 2-layer predictor, ImageNet, ResNet-50 | 60 / 300 epochs | 64.7 / 72.5 % |
-# | linear predictor (learned), ImageNet, ResNet-50 | 60 / 300 epochs | 59.4 / 69.9 % |
+# | DirectPred, ImageNet, ResNet-50 | 60 / 300 epochs | 64.4 / 72.4 % (paper) |
+# | BYOL-style 2-layer predictor, ImageNet, ResNet-50 | 60 / 300 epochs | 64.7 / 72.5 % (paper) |
+# | linear predictor (learned), ImageNet, ResNet-50 | 60 / 300 epochs | 59.4 / 69.9 % (paper) |
 #
 # ## Summary
 # * The notebooks' trainer is the full trainer: switch `FULL = True` on a GPU.

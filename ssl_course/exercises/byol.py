@@ -8,7 +8,7 @@ from ssl_course.exercises.common import ExerciseError, _passed, _call, _train_wi
 from ssl_course.methods.byol import ema_momentum, ema_update
 
 
-def check_ema_update(fn: Callable) -> bool:
+def check_ema_update(fn: Callable) -> None:
     """``fn(target_params, online_params, m)`` updates the target in place: t <- m t + (1 - m) o."""
     g = torch.Generator().manual_seed(2)
     online = [torch.randn(3, 2, generator=g), torch.randn(4, generator=g)]
@@ -26,10 +26,10 @@ def check_ema_update(fn: Callable) -> bool:
     swapped = [(1 - m) * t + m * o for t, o in zip(before_target, before_online)]
     for got, want, wrong in zip(target, expected, swapped):
         _diagnose("ema_update", got, want, {"m and 1 - m are swapped: the target keeps a fraction m of itself": wrong})
-    return _passed("ema_update")
+    _passed("ema_update")
 
 
-def check_ema_update_trains(fn: Callable, steps: int = 20) -> bool:
+def check_ema_update_trains(fn: Callable, steps: int = 20) -> None:
     """``fn`` as in ``check_ema_update``, now driving BYOL's target network in real training: after
     ``steps`` steps of the CPU preset the target must equal the package's run's (same seed)."""
     def both(target, online, m):
@@ -41,10 +41,9 @@ def check_ema_update_trains(fn: Callable, steps: int = 20) -> bool:
     _train_with("ema_update_trains", "byol", "ema_update", both, steps, "the target is t <- m t + (1 - m) o, in place")
     print(f"ema_update_trains: your EMA update drove BYOL's target for {steps} steps, the package's target at every "
           "step. Well done!")
-    return True
 
 
-def check_byol_momentum(fn: Callable) -> bool:
+def check_byol_momentum(fn: Callable) -> None:
     """``fn(step, total_steps, base)`` -> BYOL's m = 1 - (1 - base)(cos(pi step / total) + 1) / 2."""
     steps, total, base = [0, 25, 50, 75, 100], 100, 0.99
     answer = [_call("byol_momentum", fn, s, total, base) for s in steps]
@@ -54,4 +53,4 @@ def check_byol_momentum(fn: Callable) -> bool:
         "m stays constant: it should follow a cosine from base up to 1": [base] * len(steps),
         "a linear ramp, not the cosine schedule": [base + (1 - base) * s / total for s in steps],
     })
-    return _passed("byol_momentum")
+    _passed("byol_momentum")

@@ -12,9 +12,8 @@ class ExerciseError(AssertionError):
     """A learner's answer is wrong; the message says how."""
 
 
-def _passed(name: str) -> bool:
+def _passed(name: str) -> None:
     print(f"{name}: correct. Well done!")
-    return True
 
 
 def _call(name: str, fn: Callable, *args):
@@ -85,13 +84,12 @@ def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> 
     raise ExerciseError(f"{name}: wrong values (expected {e.flatten()[:4].tolist()}..., got {a.flatten()[:4].tolist()}...)")
 
 
-def judge_prediction(question: str, answer, outcome, choices, why: str = "") -> bool:
+def judge_prediction(question: str, answer, outcome, choices, why: str = "") -> None:
     """A "predict, then run" question: the learner's ``answer``, one of ``choices``, against what the
     runs measured (``outcome``); a wrong prediction raises with the measured answer and ``why``.
 
     >>> judge_prediction("which collapses", "no stop-gradient", "no stop-gradient", ("SimSiam", "no stop-gradient"))
     which collapses: 'no stop-gradient', as measured. Well predicted!
-    True
     """
     if answer is None or answer is Ellipsis:
         raise ExerciseError(f"{question}: write your prediction first, one of {', '.join(map(repr, choices))}")
@@ -102,4 +100,3 @@ def judge_prediction(question: str, answer, outcome, choices, why: str = "") -> 
     if answer != outcome:
         raise ExerciseError(f"{question}: you predicted {answer!r}, the runs give {outcome!r}. {why}".rstrip())
     print(f"{question}: {answer!r}, as measured. Well predicted!" + (f" {why}" if why else ""))
-    return True

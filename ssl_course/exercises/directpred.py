@@ -8,7 +8,7 @@ from ssl_course import predictors
 from ssl_course.exercises.common import _passed, _call, _train_with, _diagnose
 
 
-def check_correlation_update(fn: Callable) -> bool:
+def check_correlation_update(fn: Callable) -> None:
     """``fn(F_hat, z, rho)`` -> rho F_hat + (1 - rho) z^T z / N (uncentred)."""
     g = torch.Generator().manual_seed(7)
     F_hat, z, rho = torch.eye(4) * 0.5, torch.randn(16, 4, generator=g) + 1, 0.3
@@ -19,10 +19,10 @@ def check_correlation_update(fn: Callable) -> bool:
         "the batch was mean-centred: DirectPred uses the uncentred correlation E[z z^T]": rho * F_hat + (1 - rho) * centred,
         "z z^T is (N, N); the correlation is z^T z / N, (D, D)": rho * F_hat + (1 - rho) * z.T @ z,
     })
-    return _passed("correlation_update")
+    _passed("correlation_update")
 
 
-def check_directpred_weight(fn: Callable) -> bool:
+def check_directpred_weight(fn: Callable) -> None:
     """``fn(F, eps)`` -> W_p = U diag(sqrt(s / s_max) + eps) U^T from F = U diag(s) U^T."""
     g = torch.Generator().manual_seed(8)
     m = torch.randn(5, 5, generator=g, dtype=torch.float64)
@@ -40,10 +40,10 @@ def check_directpred_weight(fn: Callable) -> bool:
         "U^T diag(p) U: the eigenvectors are the columns of U, so W_p = U diag(p) U^T":
             U.T @ torch.diag((s / s.max()).sqrt() + eps) @ U,
     })
-    return _passed("directpred_weight")
+    _passed("directpred_weight")
 
 
-def check_directpred_weight_trains(fn: Callable, steps: int = 20) -> bool:
+def check_directpred_weight_trains(fn: Callable, steps: int = 20) -> None:
     """``fn`` as in ``check_directpred_weight``, now setting SimSiam's predictor in real training
     (``--predictor directpred``): the run and the final W_p must match the package's (same seed)."""
     def both(F_, eps):
@@ -53,4 +53,3 @@ def check_directpred_weight_trains(fn: Callable, steps: int = 20) -> bool:
                 "W_p = U diag(sqrt(s / s_max) + eps) U^T", predictor="directpred")
     print(f"directpred_weight_trains: your DirectPred weight set SimSiam's predictor for {steps} steps, the package's "
           "W_p at every step. Well done!")
-    return True

@@ -10,7 +10,7 @@ from ssl_course.exercises.common import ExerciseError, _passed, _call, _shadowed
 from ssl_course.theory import linear
 
 
-def check_fixed_points(fn: Callable) -> bool:
+def check_fixed_points(fn: Callable) -> None:
     """``fn(tau, sigma2, eta)`` -> (p_minus, p_plus), or None when no fixed point exists."""
     for tau, sigma2, eta in [(1.0, 0.5, 0.05), (2.0, 0.1, 0.3)]:
         expected = linear.fixed_points(tau, sigma2, eta)
@@ -24,10 +24,10 @@ def check_fixed_points(fn: Callable) -> bool:
         })
     if _call("fixed_points", fn, 1.0, 0.5, 0.2) is not None:
         raise ExerciseError("fixed_points: eta = 0.2 is above tau^2 / (4 (1 + sigma2)): no real root, return None")
-    return _passed("fixed_points")
+    _passed("fixed_points")
 
 
-def check_mode_velocity(fn: Callable) -> bool:
+def check_mode_velocity(fn: Callable) -> None:
     """``fn(p, s, tau, sigma2, eta, alpha_p)`` -> (dp/dt, ds/dt) of one eigenmode."""
     args = (0.3, 0.5, 1.0, 0.5, 0.05, 2.0)
     expected = linear.mode_velocity(*args)
@@ -38,10 +38,10 @@ def check_mode_velocity(fn: Callable) -> bool:
         "ds/dt: the weight decay on s is 2 eta s (s is a squared singular value)": (expected[0], 2 * p * s * gap - eta * s),
         "ds/dt: the growth term is 2 p s [tau - (1 + sigma2) p]": (expected[0], p * s * gap - 2 * eta * s),
     })
-    return _passed("mode_velocity")
+    _passed("mode_velocity")
 
 
-def check_mode_velocity_trains(fn: Callable) -> bool:
+def check_mode_velocity_trains(fn: Callable) -> None:
     """``fn`` as in ``check_mode_velocity``, now driving the learning dynamics: four modes on the
     balanced parabola are integrated (RK4) with it; at every evaluation it must give the package's
     velocity, and the modes end where the package's do (at p*+ or collapsed to 0)."""
@@ -56,4 +56,3 @@ def check_mode_velocity_trains(fn: Callable) -> bool:
     fate = ["p*+" if abs(v - high) < 0.05 else "0" if abs(v) < 0.05 else f"{v:.2f}" for v in p[-1]]
     print(f"mode_velocity_trains: your velocity drove {len(starts)} modes through {len(calls)} evaluations, the package's "
           f"at each; from p = {', '.join(map(str, starts))} they end at {', '.join(fate)} (p*- = {low:.3f}). Well done!")
-    return True

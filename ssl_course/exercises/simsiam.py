@@ -9,7 +9,7 @@ from ssl_course import losses, metrics
 from ssl_course.exercises.common import ExerciseError, _passed, _call, _diagnose
 
 
-def check_simsiam_loss(fn: Callable) -> bool:
+def check_simsiam_loss(fn: Callable) -> None:
     """``fn(p1, p2, z1, z2)`` -> D(p1, sg(z2)) / 2 + D(p2, sg(z1)) / 2 with D the negative cosine."""
     g = torch.Generator().manual_seed(3)
     p1, p2, z1, z2 = (torch.randn(6, 5, generator=g, requires_grad=True) for _ in range(4))
@@ -25,10 +25,10 @@ def check_simsiam_loss(fn: Callable) -> bool:
         raise ExerciseError("simsiam_loss: gradient flows into z: forgot the stop-gradient (z.detach())")
     if p1.grad is None or p1.grad.abs().sum() == 0:
         raise ExerciseError("simsiam_loss: no gradient reaches p: detach the targets z, not the predictions p")
-    return _passed("simsiam_loss")
+    _passed("simsiam_loss")
 
 
-def check_simsiam_loss_trains(fn: Callable, steps: int = 100) -> bool:
+def check_simsiam_loss_trains(fn: Callable, steps: int = 100) -> None:
     """``fn`` as in ``check_simsiam_loss``, now inside real training: SimSiam (the course's CPU preset)
     trains ``steps`` steps with it and with the package's loss, same seed; the learner's run must end
     with projections as spread out as the reference's (effective rank >= 1/2 of it)."""
@@ -47,10 +47,9 @@ def check_simsiam_loss_trains(fn: Callable, steps: int = 100) -> bool:
                             f"{rank:.1f}, the package's loss keeps {want:.1f}): is the stop-gradient on the targets z?")
     print(f"simsiam_loss_trains: your loss trained SimSiam for {steps} steps without collapse (effective rank "
           f"{rank:.1f}, package loss {want:.1f}). Well done!")
-    return True
 
 
-def check_std_of_normalized(fn: Callable) -> bool:
+def check_std_of_normalized(fn: Callable) -> None:
     """``fn(z)`` -> mean over dimensions of the batch std of the L2-normalised rows."""
     z = torch.randn(64, 8, generator=torch.Generator().manual_seed(4)) * 5 + 1
     _diagnose("std_of_normalized", _call("std_of_normalized", fn, z), metrics.std_of_normalized(z), {
@@ -58,4 +57,4 @@ def check_std_of_normalized(fn: Callable) -> bool:
         "std taken across dimensions instead of across the batch":
             F.normalize(z, dim=1).std(dim=1).mean().item(),
     })
-    return _passed("std_of_normalized")
+    _passed("std_of_normalized")

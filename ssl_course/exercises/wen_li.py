@@ -8,7 +8,7 @@ from ssl_course import predictors
 from ssl_course.exercises.common import _passed, _call, _close, _shadowed, _diagnose
 
 
-def check_offdiag_head(fn: Callable) -> bool:
+def check_offdiag_head(fn: Callable) -> None:
     """``fn(A)`` -> E = I + A with A's diagonal ignored (the diagonal stays frozen at 1)."""
     A = torch.randn(3, 3, generator=torch.Generator().manual_seed(5))
     expected = predictors.identity_plus_off_diagonal(A)
@@ -16,10 +16,10 @@ def check_offdiag_head(fn: Callable) -> bool:
         "the diagonal is trainable too: mask it out so that E_ii = 1": torch.eye(3) + A,
         "forgot the identity: E = I + off-diagonal part": A * (1 - torch.eye(3)),
     })
-    return _passed("offdiag_head")
+    _passed("offdiag_head")
 
 
-def check_offdiag_head_trains(fn: Callable, steps: int = 300) -> bool:
+def check_offdiag_head_trains(fn: Callable, steps: int = 300) -> None:
     """``fn`` as in ``check_offdiag_head``, now the head of Wen & Li's toy network while it trains
     (``wen_li.run(head_fn=...)``): at every step it must build the package's E, and after training the
     diagonal is still 1 while the off-diagonal entries have moved."""
@@ -33,10 +33,9 @@ def check_offdiag_head_trains(fn: Callable, steps: int = 300) -> bool:
     E = history.head[-1]
     print(f"offdiag_head_trains: your head trained with the toy for {steps} steps, the package's E at every step; "
           f"it ends at E_12 = {E[0, 1]:+.2f}, E_21 = {E[1, 0]:+.2f}, diagonal {E[0, 0]:.0f}, {E[1, 1]:.0f}. Well done!")
-    return True
 
 
-def check_batchnorm_no_affine(fn: Callable) -> bool:
+def check_batchnorm_no_affine(fn: Callable) -> None:
     """``fn(x)`` -> (x - batch mean) / batch std, per output neuron (columns), no scale or shift."""
     x = torch.randn(32, 3, generator=torch.Generator().manual_seed(6)) * 4 + 2
     expected = (x - x.mean(0)) / x.std(0)
@@ -47,4 +46,4 @@ def check_batchnorm_no_affine(fn: Callable) -> bool:
                 (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True),
             "only centred: also divide by the batch std": x - x.mean(0),
         })
-    return _passed("batchnorm_no_affine")
+    _passed("batchnorm_no_affine")

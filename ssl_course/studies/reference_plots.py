@@ -6,40 +6,69 @@ from ssl_course.studies.reference import BASELINE, METRIC_NAMES, curve_evaluatio
 
 
 def plot_curves(table, key: str = "knn", ax=None, title: str | None = None, baseline: bool | None = None):
-    """``key`` over training per run, mean ± std over seeds (seaborn).
+    """``key`` over training per run, mean ± std over seeds (seaborn); returns the curves' axes.
 
-    For kNN the curve is a cheap evaluation on a subset (``curve_evaluation``), so it ends below the
-    full-set kNN of the tables: each run's final full-set kNN is marked at the curve's end (×), and the
-    dotted line is the random init *measured as the curve is* (``random_init_curve_knn``).
+    For kNN the curve is a cheap evaluation on a subset (``curve_evaluation``), so it reads lower than the
+    full-set kNN of the tables: without ``ax``, a narrow panel beside the curves shows each run's final
+    full-set kNN (mean ± std) against the random init measured the same way, and the curves' dotted
+    line is the random init *measured as the curve is* (``random_init_curve_knn``). Given ``ax``, the
+    full-set scores are marked (×) at the curves' ends instead.
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 3.4))
+    final = None
+    if ax is None and key == "knn":
+        fig, (ax, final) = plt.subplots(1, 2, figsize=(9, 3.8), gridspec_kw={"width_ratios": [3, 1.1]})
+    elif ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.6))
     runs = [r for r in (table["run"].cat.categories if hasattr(table["run"], "cat") else table["run"].unique())
             if (table["run"] == r).any()]
     palette = dict(zip(runs, sns.color_palette(n_colors=len(runs))))
     data = curves(table, key)
     sns.lineplot(data=data, x="step", y=key, hue="run", hue_order=runs, palette=palette, errorbar="sd", ax=ax)
-    if key == "knn":
+    low = data[key].min()
+    if key == "knn" and final is None:
         last = data.groupby("run", observed=True)["step"].max()
         for run in runs:
             ax.plot(last[run], table.loc[table["run"] == run, "knn"].mean(), "x", color=palette[run], ms=7, mew=2)
         ax.plot([], [], "x", color="grey", label="final kNN, full test set")
     if baseline if baseline is not None else key == "knn":
-        column = "random_init_curve_knn" if "random_init_curve_knn" in table and table["random_init_curve_knn"].notna().all() \
-            else "random_init_knn"
-        ax.axhline(table[column].mean(), ls=":", c="k", lw=1,
-                   label="random init" + (", same evaluation" if column == "random_init_curve_knn" else ""))
+        same = "random_init_curve_knn" in table and table["random_init_curve_knn"].notna().all()
+        level = table["random_init_curve_knn" if same else "random_init_knn"].mean()
+        ax.axhline(level, ls=":", c="k", lw=1.5, label="random init" + (", same evaluation" if same else ""))
+        ax.annotate("random init" + (" (same evaluation)" if same else ""), (0.01, level), xycoords=("axes fraction", "data"),
+                    xytext=(0, 3), textcoords="offset points", fontsize=9)
+        low = min(low, level)
+    if key == "knn":
+        ax.set_ylim(bottom=max(0.0, low - 0.06))  # keep the lowest line off the axis spine
     label = f"kNN accuracy ({curve_evaluation(table)})" if key == "knn" else key.replace("_", " ")
-    ax.set(ylabel="kNN accuracy (subset)" if key == "knn" else label,
+    ax.set(ylabel="kNN accuracy during training" if key == "knn" else label,
            title=title or f"{label} over training (mean ± std over seeds)")
     if key == "knn":
-        ax.set_xlabel(f"step   (curve: {curve_evaluation(table)})", fontsize=8)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        ax.set_xlabel(f"step   (a subset: {curve_evaluation(table)})", fontsize=9)
+    if final is not None:
+        _plot_final_knn(table, runs, palette, final)
+        ax.legend(fontsize=9, loc="center right")
+    else:
+        ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.figure.tight_layout()
     return ax
+
+
+def _plot_final_knn(table, runs, palette, ax) -> None:
+    """Each run's final full-set kNN, mean ± std over seeds, against random init on the same full sets."""
+    for i, run in enumerate(runs):
+        knn = table.loc[table["run"] == run, "knn"]
+        ax.errorbar(i, knn.mean(), yerr=knn.std(ddof=0) if len(knn) > 1 else None, fmt="o", color=palette[run], capsize=3)
+    level = table["random_init_knn"].mean()
+    ax.axhline(level, ls=":", c="k", lw=1.5)
+    ax.annotate("random init", (0.03, level), xycoords=("axes fraction", "data"), xytext=(0, 3),
+                textcoords="offset points", fontsize=9)
+    ax.set_xticks(range(len(runs)), runs, rotation=30, ha="right", fontsize=9)
+    ax.set_xlim(-0.6, len(runs) - 0.4)
+    ax.set_ylim(max(0.0, min(level, table["knn"].min()) - 0.06), min(1.0, table["knn"].max() + 0.06))
+    ax.set(title="after training:\nfull sets (the table)", ylabel="kNN accuracy (full sets)")
 
 
 def plot_scores(table, metric: str = "linear_probe", ax=None):
@@ -58,6 +87,6 @@ def plot_scores(table, metric: str = "linear_probe", ax=None):
                 palette={"trained": "tab:blue", "random init": "tab:gray"})
     ax.set(xlabel="", ylabel=METRIC_NAMES[metric], title=f"{METRIC_NAMES[metric]} (test), mean ± std over seeds")
     ax.tick_params(axis="x", labelrotation=20)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=9)
     ax.figure.tight_layout()
     return ax

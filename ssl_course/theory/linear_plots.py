@@ -18,8 +18,11 @@ def plot_phase_portrait(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05
     and, with ``off_parabola``, from ``OFF_PARABOLA_STARTS`` (orange; a red cross where one collapses)."""
     import matplotlib.pyplot as plt
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4), dpi=80)
+    over_time = None
+    if ax is None and off_parabola:  # beside it, p over time for the off-parabola starts: s ~ 0 hides them on the axis
+        _, (ax, over_time) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [1.15, 1]})
+    elif ax is None:
+        _, ax = plt.subplots(figsize=(5, 4))
     s_max = p_max**2 / alpha_p * 1.2
     p, s = np.meshgrid(np.linspace(1e-3, p_max, 40), np.linspace(1e-3, s_max, 40))
     dp, ds = mode_velocity(p, s, tau, sigma2, eta, alpha_p)
@@ -40,15 +43,30 @@ def plot_phase_portrait(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05
     ax.plot(ps, ss, color="tab:blue", lw=1.2, alpha=0.8)
     if off_parabola:  # starts off the parabola: the strip p < p*- is the basin only on it
         p0, s0 = (np.array(OFF_PARABOLA_STARTS) * [p_max, s_max]).T
-        _, ps, ss = simulate_modes(p0, s0, t_end=150, dt=0.02, tau=tau, sigma2=sigma2, eta=eta, alpha_p=alpha_p)
+        times, ps, ss = simulate_modes(p0, s0, t_end=150, dt=0.02, tau=tau, sigma2=sigma2, eta=eta, alpha_p=alpha_p)
         lines = ax.plot(ps, ss, color="tab:orange", lw=1.4)
         lines[0].set_label("starts off the parabola")
         ax.plot(p0, s0, "o", color="tab:orange", ms=4)
         ends = ss[-1] > 1e-3
         ax.plot(ps[-1, ~ends], ss[-1, ~ends], "x", color="tab:red", ms=9, mew=2, label="collapsed (s -> 0)")
+        if over_time is not None:
+            _plot_p_over_time(over_time, times, ps, p0, s0, ends, points)
     ax.set(xlim=(0, p_max), ylim=(0, s_max), xlabel="predictor eigenvalue p", ylabel="feature eigenvalue s")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
+    ax.figure.tight_layout()
     return ax
+
+
+def _plot_p_over_time(ax, t, ps, p0, s0, ends, points) -> None:
+    """p(t) of the off-parabola starts against p*-: a start above p*- with almost no s still decays."""
+    for k in range(ps.shape[1]):
+        ax.plot(t, ps[:, k], color="tab:orange" if ends[k] else "tab:red", lw=1.6,
+                label=f"start p = {p0[k]:.2f}, s = {s0[k]:.1e}" + ("" if ends[k] else ": collapses"))
+    if points is not None:
+        ax.axhline(points[0], color="tab:red", ls=":", lw=1.5, label=rf"$p^*_- = {points[0]:.3f}$")
+        ax.axhline(points[1], color="tab:green", ls=":", lw=1.5, label=rf"$p^*_+ = {points[1]:.3f}$")
+    ax.set(xlabel="time t", ylabel="predictor eigenvalue p", title="the off-parabola starts over time", ylim=(0, None))
+    ax.legend(fontsize=9, loc="upper right")
 
 
 def plot_eigenvalues(trajectory: Trajectory, axes=None):
@@ -56,7 +74,7 @@ def plot_eigenvalues(trajectory: Trajectory, axes=None):
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(11, 3), dpi=80)
+        _, axes = plt.subplots(1, 3, figsize=(11, 3))
     s, p = trajectory.eigenvalues()
     axes[0].plot(trajectory.times, s)
     axes[0].set(xlabel="t", ylabel="eigenvalues s_j of F", title="features")
@@ -81,11 +99,11 @@ def plot_explorer_cases(cases: dict | None = None):
     import matplotlib.pyplot as plt
 
     cases = cases or EXPLORER_CASES
-    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 3.8), dpi=80, squeeze=False)
+    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 3.8), squeeze=False)
     for ax, (title, settings) in zip(axes[0], cases.items()):
         plot_phase_portrait(**settings, ax=ax, trajectories=6)
-        ax.set_title(title, fontsize=8)
-        ax.legend(fontsize=6, loc="upper left")
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=9, loc="upper left")
     fig.tight_layout()
     return fig
 

@@ -24,8 +24,8 @@ def plot_outcome_map(result: OutcomeMap, default=(1.0, 1.0), axes=None):
         ax.set(title=f"head: {head}  ({result.separated[head].mean():.0%} separate)",
                xlabel="neuron 2's initial <w, v1> (x 1/sqrt(d))")
     axes[0].set_ylabel("neuron 2's initial <w, v2> (x 1/sqrt(d))")
-    axes[0].legend(loc="upper right", fontsize=7)
-    axes[0].figure.suptitle("green: one neuron per feature; grey: not (neuron 1 starts at 1.6, 1.0)", fontsize=8)
+    axes[0].legend(loc="upper right", fontsize=9)
+    axes[0].figure.suptitle("green: one neuron per feature; grey: not (neuron 1 starts at 1.6, 1.0)", fontsize=9)
     axes[0].figure.tight_layout()
     return axes
 
@@ -42,7 +42,7 @@ def plot_seed_view(table: dict[str, list[SeedOutcome]], steps: int | None = None
         jitter = np.linspace(-0.15, 0.15, len(ys))
         ax.scatter(x + jitter, ys, color=f"C{x}", s=25, zorder=3)
     ax.axhline(never, color="0.6", ls=":", lw=1)
-    ax.text(len(table) - 0.5, never, "never", va="bottom", ha="right", fontsize=8, color="0.4")
+    ax.text(len(table) - 0.5, never, "never", va="bottom", ha="right", fontsize=9, color="0.4")
     ax.set_xticks(range(len(table)), list(table))
     ax.set(ylabel="step at which |<w, v2>| > 0.6", title="time to learn the weak feature, per seed")
     return ax
@@ -74,7 +74,7 @@ def plot_phases(histories: dict[str, History]):
             if step is not None:
                 for panel in (top, bottom):
                     panel.axvline(step, color="0.7", ls=":", lw=1)
-                top.text(step, 1.04 + 0.1 * k, name, fontsize=7, ha="left", va="bottom", color="0.3")  # staggered
+                top.text(step, 1.04 + 0.1 * k, name, fontsize=9, ha="left", va="bottom", color="0.3")  # staggered
         top.set(title=f"head: {head}", ylim=(0, 1.45))
         top.set_xscale("symlog", linthresh=100)  # the first phases take tens of steps, the last hundreds
         bottom.set(xlabel="step")
@@ -82,6 +82,6 @@ def plot_phases(histories: dict[str, History]):
     axes[1, 0].set_ylabel("head entry")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     more = axes[1, 0].get_legend_handles_labels()
-    fig.legend(handles + more[0], labels + more[1], loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.legend(handles + more[0], labels + more[1], loc="lower center", ncol=3, fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
