@@ -40,7 +40,12 @@ NOTEBOOKS_ROW = re.compile(r"^(\| (\d\d) [^|]+ \| )(\d+) s( \|.*)$")  # notebook
 
 
 PYPROJECT = ROOT / "pyproject.toml"
-BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*\)")
+BADGE = re.compile(r"\(https://colab\.research\.google\.com/github/[^)]*?/blob/main/(notebooks|student)/[^)/]*\.ipynb\)")
+# Every notebook's header opens it on Colab twice: the exercises (the committed student version) and with solutions.
+BADGES = ("Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+          "(https://colab.research.google.com/github/{repo}/blob/main/student/{name}) the exercises · "
+          "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+          "(https://colab.research.google.com/github/{repo}/blob/main/notebooks/{name}) with solutions")
 INSTALL_CELL = re.compile(r"# On Colab:.*?(?=\n\n# %%|\Z)", re.S)  # up to the next cell of a script, or the end
 # The install cell: a clone, since the notebooks load the reference runs shipped in assets/.
 INSTALL = """# On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -71,8 +76,10 @@ def colab_badge(url: str, path: str) -> str:
 
 
 def point_at(text: str, url: str, notebook_path: str) -> str:
-    """``text`` (a percent script, or a cell source) with its badge and install cell written from ``url``."""
-    text = BADGE.sub(lambda _: colab_badge(url, notebook_path), text)
+    """``text`` (a percent script, or a cell source) with its badges and install cell written from ``url``:
+    each badge keeps its folder (``notebooks/`` with solutions, ``student/`` the exercises)."""
+    name = notebook_path.rsplit("/", 1)[-1]
+    text = BADGE.sub(lambda m: colab_badge(url, f"{m.group(1)}/{name}"), text)
     return INSTALL_CELL.sub(lambda _: INSTALL.format(url=url), text)
 
 

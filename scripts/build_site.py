@@ -50,15 +50,43 @@ def _notebook_link(line: str, names: dict[str, str]) -> str:
     return line.replace(match.group(0), f"| [{match.group(1)} {match.group(2)}](notebooks/{names[match.group(1)]}) |", 1)
 
 
+def _sections(text: str) -> dict[str, str]:
+    """A markdown page's ``## `` sections by title; the text before the first under ``""``."""
+    parts = re.split(r"(?m)^## (.+)$", text)
+    return {"": parts[0], **{title.strip(): body for title, body in zip(parts[1::2], parts[2::2])}}
+
+
+def _code_blocks(text: str) -> list[str]:
+    return re.findall(r"```bash\n.*?```", text, re.S)
+
+
+WHERE_NEXT = """## Where to go next
+
+* Start with [00 setup and data](notebooks/{first}) and go in order: each notebook builds on the one before.
+* [Reference runs](reference_runs.md): every shipped run as a table, mean ± std over seeds.
+* [Theory](theory.md) and [results](results.md): what the toy models and the runs show, with the numbers.
+* [Instructors](instructors.md): exercises, the student version, grading with or without nbgrader.
+* [Setup](setup.md), [scaling up](scaling.md) and the [API reference](api.md); dated measurements are on
+  the [measurements](measurements.md) page.
+"""
+
+
 def index_page(names: dict[str, str]) -> str:
-    """The README, its links pointed at the site's pages."""
-    text = (ROOT / "README.md").read_text()
+    """The front page: what the course is, how to start (two commands), the course table, where next.
+    Written from the README's sections, its links pointed at the site's pages."""
+    readme = _sections((ROOT / "README.md").read_text())
+    start = _code_blocks(readme["Quick start"])[0]
+    table = "\n".join(line for line in readme["The course"].splitlines() if line.startswith("|"))
+    text = (readme[""].rstrip() + "\n\n## Start\n\nInstall the course and run its demo (about 2 minutes on a laptop CPU):\n\n"
+            + start + "\n\nThen open the notebooks in Jupyter, or in Colab from the badge at the top of each page:\n\n"
+            + "```bash\n.venv/bin/pip install -e \".[notebooks]\" && .venv/bin/jupyter lab notebooks/\n```\n\n"
+            + "## The course\n\n" + table + "\n\n" + WHERE_NEXT.format(first=names["00"]))
     text = text.replace("](docs/", "](").replace("](INSTRUCTORS.md)", "](instructors.md)")
     text = "\n".join(_notebook_link(line, names) for line in text.splitlines())
     toc = ["", "```{toctree}", ":hidden:", ":caption: Notebooks", ""] + [f"notebooks/{n}" for n in names.values()]
     toc += ["```", "", "```{toctree}", ":hidden:", ":caption: Reference", "",
-            "reference_runs", "theory", "results", "methods", "data", "scaling", "setup", "layout", "measurements",
-            "known_gaps", "instructors", "notebooks/README", "api", "```", ""]
+            "reference_runs", "theory", "results", "methods", "decisions", "data", "scaling", "setup", "layout",
+            "measurements", "known_gaps", "instructors", "notebooks/README", "api", "```", ""]
     return text + "\n".join(toc)
 
 
@@ -101,13 +129,32 @@ REMOTE_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def reader_cells(cell) -> list:
+    """How the site shows one executed cell: an exercise as the learner's task (the student version, no
+    output) followed by its solution folded (``hide-input``), without nbgrader's markers; others as they are."""
+    import nbformat
+
+    from ssl_course.student import BEGIN, END, strip_solutions
+
+    if cell.cell_type != "code" or BEGIN not in cell.source:
+        return [cell]
+    task = nbformat.v4.new_code_cell(strip_solutions(cell.source))
+    task.metadata["tags"] = ["exercise"]
+    solution = nbformat.from_dict(cell)
+    solution.source = "\n".join(line for line in cell.source.splitlines() if line.strip() not in (BEGIN, END))
+    solution.metadata["tags"] = [*cell.metadata.get("tags", []), "hide-input"]
+    return [task, solution]
+
+
 def offline_copy(source: Path, target: Path) -> None:
-    """The executed notebook as the site shows it: the badge drawn locally, and live widgets (which would
-    load their JavaScript from a CDN) replaced by their text; the static figures beside them stay."""
+    """The executed notebook as the site shows it: the badge drawn locally, exercises as task + folded
+    solution, and live widgets (which would load their JavaScript from a CDN) replaced by their text;
+    the static figures beside them stay."""
     import nbformat
 
     notebook = nbformat.read(source, as_version=4)
     notebook.metadata.pop("widgets", None)
+    notebook.cells = [shown for cell in notebook.cells for shown in reader_cells(cell)]
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = cell.source.replace(REMOTE_BADGE, "../assets/colab-badge.svg")
@@ -137,12 +184,14 @@ def stage_sources(stage: Path) -> None:
     (stage / "conf.py").write_text(CONF)
 
 
-def build(out: Path, stage: Path | None = None, quiet: bool = True) -> int:
+def build(out: Path, stage: Path | None = None, quiet: bool = True, warnings: Path | None = None) -> int:
+    """Build the site into ``out``; Sphinx's warnings and errors also go to ``warnings`` if given."""
     from sphinx.cmd.build import build_main
 
     stage = stage or ROOT / "build" / "site-src"
     stage_sources(stage)
-    return build_main([str(stage), str(out), "-b", "html", "-j", "1"] + (["-q"] if quiet else []))
+    return build_main([str(stage), str(out), "-b", "html", "-j", "1"] + (["-q"] if quiet else [])
+                      + (["-w", str(warnings)] if warnings is not None else []))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,7 +106,7 @@ def plot_monitors(results: dict[str, TrainResult], keys=("loss", "effective_rank
     """Training curves of several runs side by side: loss and the collapse monitor."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
+    fig, axes = plt.subplots(1, len(keys), figsize=(max(5.0, 4 * len(keys)), 3), squeeze=False)
     axes = axes[0]
     for name, result in results.items():
         for ax, key in zip(axes, keys):

@@ -26,7 +26,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _BLOCK = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*$", re.M | re.S)
 
 
-_BADGE_PATH = re.compile(r"/blob/main/[^)]*\.ipynb\)")
+_BADGE_PATH = re.compile(r"/blob/main/student/[^)]*\.ipynb\)")  # the header's "exercises" badge
 
 
 class SolutionMarkerError(ValueError):
@@ -64,7 +64,7 @@ def make_student_version(source_dir: str | Path, out_dir: str | Path) -> list[Pa
     if out_dir.resolve() == source_dir.resolve():
         raise ValueError("the output folder must differ from the notebooks' folder (the solutions would be lost)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    # the Colab badge opens the student copy: out_dir as published beside notebooks/ in the repository
+    # the "exercises" badge opens this copy: out_dir as published beside notebooks/ in the repository
     published = out_dir.as_posix() if not out_dir.is_absolute() else out_dir.name
     written = []
     for path in notebooks:

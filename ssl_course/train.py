@@ -250,6 +250,30 @@ class Run:
             random_init_curve_knn=curve_baseline)
 
 
+def same_start_as_train(config: TrainConfig):
+    """What ``train(config)`` starts from, for a training loop written by hand (notebook 03): the method with
+    the same initial weights (in train mode and the trainer's memory layout), an iterator over the same batches
+    of views, step by step, and the trainer's lr schedule, ``step -> base lr`` (each optimiser group scales it).
+
+    It builds the very ``Run`` that ``train`` builds, so seed, data and weights cannot drift apart."""
+    run = Run(config, None)
+    run.method.train()
+
+    def batches():
+        step = 0
+        while step < run.stop_at:
+            epoch, batch = divmod(step, run.data.steps_per_epoch)
+            for view1, view2 in run.data.views(epoch, batch):
+                if run.channels_last:
+                    view1, view2 = (v.contiguous(memory_format=torch.channels_last) for v in (view1, view2))
+                yield view1, view2
+                step += 1
+                if step >= run.stop_at:
+                    return
+
+    return run.method, batches(), lambda step: lr_at(step, run.total_steps, run.warmup_steps, run.peak_lr)
+
+
 def train(config: TrainConfig, resume: bool = False, loss=None, ema_update=None, predictor_weight=None,
           effective_rank=None) -> TrainResult:
     """Run (or resume) one training run; see the module docstring.

@@ -68,12 +68,31 @@ def not_implemented(*args):
     raise NotImplementedError()
 
 
-def simsiam_by_hand(p1, p2, z1, z2):
-    return -(F.cosine_similarity(p1, z2.detach(), dim=1).mean() + F.cosine_similarity(p2, z1.detach(), dim=1).mean()) / 2
+def simsiam_loop_by_hand(stop_gradient=True, sign=1.0):
+    """SimSiam's training written out from the paper (Chen & He, Algorithm 1), on the trainer's start."""
+    from ssl_course.train import same_start_as_train
 
+    def train_by_hand(config):
+        model, batches, scheduled_lr = same_start_as_train(config)
+        groups = [{"params": [*model.backbone.parameters(), *model.projector.parameters()], "scale": 1.0},
+                  {"params": list(model.predictor.parameters()), "scale": config.predictor_lr_multiplier}]
+        optimizer = torch.optim.SGD(groups, lr=0.0, momentum=config.momentum, weight_decay=config.weight_decay)
+        out = []
+        for step, (x1, x2) in enumerate(batches):
+            for group in optimizer.param_groups:
+                group["lr"] = scheduled_lr(step) * group["scale"]
+            z1, z2 = model.projector(model.backbone(x1)), model.projector(model.backbone(x2))
+            p1, p2 = model.predictor(z1), model.predictor(z2)
+            if stop_gradient:
+                z1, z2 = z1.detach(), z2.detach()
+            loss = sign * 0.5 * (-F.cosine_similarity(p1, z2, dim=1).mean() - F.cosine_similarity(p2, z1, dim=1).mean())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            out.append(loss.item())
+        return out
 
-def simsiam_without_stop_gradient(p1, p2, z1, z2):
-    return -(F.cosine_similarity(p1, z2, dim=1).mean() + F.cosine_similarity(p2, z1, dim=1).mean()) / 2
+    return train_by_hand
 
 
 CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint it must get)])
@@ -104,7 +123,8 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                            [(lambda Fh, z, r: (1 - r) * Fh + r * z.T @ z / len(z), "swapped")]),
     "directpred_weight": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "eps")]),
     "explained_variance_auc": (auc_by_hand, [(lambda x: auc_by_hand(x) * 0 + 0.5, "wrong values")]),
-    "simsiam_loss_trains": (simsiam_by_hand, [(simsiam_without_stop_gradient, "collapsed the projections")]),
+    "simsiam_by_hand": (simsiam_loop_by_hand(), [(simsiam_loop_by_hand(stop_gradient=False), "stop-gradient"),
+                                               (simsiam_loop_by_hand(sign=-1.0), "sign is flipped")]),
     "info_nce_trains": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "at step 1: compare")]),
     "ema_update_trains": (ema_reference, [(ema_swapped, "at step 1: the target")]),
     "mode_velocity_trains": (mode_velocity_by_hand,
@@ -122,7 +142,8 @@ def test_every_checker_has_cases():
     assert set(CASES) == set(ex.CHECKERS)
 
 
-TRAINING = {"simsiam_loss_trains", "info_nce_trains", "ema_update_trains", "directpred_weight_trains", "effective_rank_trains"}  # checkers that run real training: seconds each
+SHORT = {"simsiam_by_hand": {"steps": 30}}  # its wrong answers show within 30 steps
+TRAINING = {"simsiam_by_hand", "info_nce_trains", "ema_update_trains", "directpred_weight_trains", "effective_rank_trains"}  # checkers that run real training: seconds each
 NAMES = [pytest.param(name, marks=pytest.mark.slow) if name in TRAINING else name for name in sorted(CASES)]
 
 
@@ -136,11 +157,18 @@ def test_checker_accepts_the_reference(name, capsys):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_checker_rejects_wrong_answers_with_a_specific_hint(name):
+    options = SHORT.get(name, {})
     for wrong, hint in CASES[name][1]:
         with pytest.raises(ex.ExerciseError, match=hint):
-            ex.CHECKERS[name](wrong)
+            ex.CHECKERS[name](wrong, **options)
     with pytest.raises(ex.ExerciseError, match="not implemented yet"):
-        ex.CHECKERS[name](not_implemented)
+        ex.CHECKERS[name](not_implemented, **options)
+
+
+@pytest.mark.slow
+def test_a_hand_written_simsiam_loop_matches_the_trainer_at_every_step(capsys):
+    ex.check_simsiam_by_hand(CASES["simsiam_by_hand"][0], steps=30)
+    assert "match train(config) at every step" in capsys.readouterr().out
 
 
 def test_judge_prediction_accepts_the_measured_answer_and_names_it_otherwise(capsys):

@@ -243,3 +243,20 @@ def test_no_text_in_the_course_figures_is_set_under_9_pt():
     sources = list((NOTEBOOKS.parent / "ssl_course").rglob("*.py")) + list((NOTEBOOKS / "py").glob("*.py"))
     small = [f"{p.name}: {m.group()}" for p in sources for m in re.finditer(r"fontsize=([0-8])\b", p.read_text())]
     assert small == []
+
+
+def test_the_committed_student_notebooks_are_the_current_cut(tmp_path, monkeypatch):
+    committed = NOTEBOOKS.parent / "student"
+    monkeypatch.chdir(tmp_path)
+    assert main(["student-version", "--notebooks", str(NOTEBOOKS), "--out", "student"]) == 0
+    for path in PATHS:
+        fresh = [(c.cell_type, c.source) for c in load(tmp_path / "student" / path.name).cells]
+        assert fresh == [(c.cell_type, c.source) for c in load(committed / path.name).cells], \
+            f"student/{path.name} is out of date: run ssl-course student-version --out student"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_each_header_opens_the_exercises_and_the_solutions_on_colab(path):
+    header = load(path).cells[0].source
+    assert f"/blob/main/student/{path.name}) the exercises" in header
+    assert f"/blob/main/notebooks/{path.name}) with solutions" in header

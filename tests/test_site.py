@@ -5,6 +5,7 @@ Needs the ``site`` extra (Sphinx, MyST-NB, the book theme, selenium) and Debian'
 """
 import importlib.util
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
@@ -29,10 +30,21 @@ def load_script():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def built(tmp_path_factory):
+    """The site's folder and what Sphinx warned while building it."""
     out = tmp_path_factory.mktemp("site")
-    assert load_script().build(out, stage=tmp_path_factory.mktemp("stage")) == 0
-    return out
+    warnings = tmp_path_factory.mktemp("log") / "warnings.txt"
+    assert load_script().build(out, stage=tmp_path_factory.mktemp("stage"), warnings=warnings) == 0
+    return out, warnings.read_text() if warnings.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    return built[0]
+
+
+def test_the_site_builds_without_a_single_warning(built):
+    assert built[1].strip() == "", "Sphinx / docutils warnings:\n" + built[1]
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +86,28 @@ def check_page(driver, site: Path, path: str) -> list[str]:
         if url.scheme == "file" and not Path(url.path).exists():
             problems.append(f"{path}: link to a missing page: {url.path}")
     return problems
+
+
+PLUMBING = ("NBVAL", "BEGIN SOLUTION", "END SOLUTION", "google.colab", "git clone", "subprocess.run")
+
+
+def test_notebook_pages_show_the_course_not_its_plumbing(site, browser):
+    """What a reader sees: no test directives, no nbgrader markers, no install code, no bare ``True`` under a
+    checker's message; every exercise has its solution folded away."""
+    problems = []
+    for stem in NOTEBOOKS:
+        browser.get((site / "notebooks" / f"{stem}.html").as_uri())
+        text = browser.execute_script("return document.body.innerText")
+        problems += [f"{stem}: shows {word!r}" for word in PLUMBING if word in text]
+        problems += [f"{stem}: a checker's message is followed by True" for _ in re.finditer(r"Well (done|predicted)![^\n]*\n+True\b", text)]
+        exercises = len(re.findall(r"### BEGIN SOLUTION", (ROOT / "notebooks" / f"{stem}.ipynb").read_text()))
+        folded = browser.execute_script("return document.querySelectorAll('details.hide.above-input, details.above-input').length")
+        if folded < exercises:
+            problems.append(f"{stem}: {exercises} exercises but {folded} folded solutions")
+    assert not problems, "\n".join(problems)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.get((site / "notebooks" / "03_simsiam.html").as_uri())
+    assert browser.save_screenshot(str(SCREENSHOTS / "notebook03_first_screen.png"))  # what a reader sees first
 
 
 def test_pages_render_in_chromium_with_images_and_links(site, browser):

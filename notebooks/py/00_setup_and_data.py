@@ -1,12 +1,12 @@
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/00_setup_and_data.ipynb)
+# Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/student/00_setup_and_data.ipynb) the exercises · [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/00_setup_and_data.ipynb) with solutions
 #
 # # 00 · Setup and data
 #
 # **Learning goals**: check your environment; meet the course's built-in dataset, `shapes`; see
 # what "two augmented views of one image" means, the raw material of every method in this course.
 #
-# **Time**: under half a minute (14 s measured) on a 2-core CPU.
+# **Time**: under half a minute (7 s measured) on a 2-core CPU.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

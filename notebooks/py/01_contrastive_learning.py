@@ -1,11 +1,11 @@
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/01_contrastive_learning.ipynb)
+# Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/student/01_contrastive_learning.ipynb) the exercises · [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/01_contrastive_learning.ipynb) with solutions
 #
 # # 01 · Contrastive learning: InfoNCE and SimCLR
 #
-# **Learning goals**: write the InfoNCE (NT-Xent) loss from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network.
+# **Learning goals**: name the parts every method shares (views, backbone, projector); write the InfoNCE (NT-Xent) loss from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network; see why a loss without negatives needs more than itself: the course's question.
 #
-# **Time**: under a minute (43 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (25 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -31,8 +31,15 @@ from ssl_course.course import setup
 device = setup(seed=0)
 
 # %% [markdown]
+# ## The words
+# Every method in this course has the same parts. A **view** is a randomly augmented copy of an
+# image (notebook 00). The **backbone** (the encoder; here a small ConvNet) turns a view into its
+# **features** h, the representation we want and evaluate. A **projector**, a small MLP on top,
+# turns h into the **projection** z, and the loss compares projections only. BYOL and SimSiam
+# (notebooks 02 and 03) add a **predictor**, one more small network from z to a prediction p.
+#
 # ## Similarities between embeddings
-# SimCLR embeds two views of each of N images, 2N vectors, and compares every pair by cosine
+# SimCLR embeds two views of each of N images, 2N projections, and compares every pair by cosine
 # similarity. **Exercise 1**: return the (N, N) matrix of cosine similarities of the rows of `z`.
 
 # %% nbgrader={"grade": false, "grade_id": "similarity_matrix", "locked": false, "schema_version": 3, "solution": true}
@@ -214,10 +221,51 @@ for name, (diagonal, rest, own_best) in similarity.items():
 # about twice as often as those of the same network untrained or of raw pixels (the three numbers
 # printed above; one seed). Notebook 02 compares longer runs of three methods over three seeds.
 #
+# ## The question of this course
+# InfoNCE needs its negatives: every other image in the batch. The methods of the next notebooks
+# drop them and only ask the two views of an image to agree: their loss is minus the cosine between
+# one view's prediction and the other view's projection. Such a loss has a trivial minimiser, an
+# encoder that maps every image to the same vector: both views then agree perfectly, and nothing
+# about the images is left in the features. Here is that **constant encoder** beside the SimCLR
+# network just trained, on the same batch of views, under both losses:
+
+# %%
+from ssl_course.augment import BatchTwoViewAugment
+from ssl_course.data import dataset_spec
+from ssl_course.losses import info_nce as package_info_nce
+from ssl_course.losses import negative_cosine
+
+spec = dataset_spec(config.dataset)
+torch.manual_seed(0)
+view1, view2 = BatchTwoViewAugment(spec.image_size, spec.mean, spec.std)(test_images[:256])
+network = result.method.eval()
+with torch.no_grad():
+    z1, z2 = network.projector(network.backbone(view1)), network.projector(network.backbone(view2))
+constant = torch.ones_like(z1)  # every image, every view: the same projection
+agreement = {name: negative_cosine(a, b).item() for name, (a, b) in {"SimCLR, trained": (z1, z2), "constant": (constant, constant)}.items()}
+contrastive = {name: package_info_nce(a, b, config.temperature).item()
+               for name, (a, b) in {"SimCLR, trained": (z1, z2), "constant": (constant, constant)}.items()}
+for name in agreement:
+    print(f"{name:>15}: agreement loss -cos {agreement[name]:+.3f} (its minimum is -1), InfoNCE {contrastive[name]:.2f}")
+
+# %% tags=["nbval-check-output"]
+claim("the constant encoder reaches the agreement loss's minimum, below the trained network",
+      agreement["constant"] <= -1 + 1e-6 < agreement["SimCLR, trained"], f"{agreement['constant']:+.3f} vs {agreement['SimCLR, trained']:+.3f}")
+claim("while InfoNCE ranks it below the trained network", contrastive["constant"] > contrastive["SimCLR, trained"],
+      f"{contrastive['constant']:.2f} vs {contrastive['SimCLR, trained']:.2f}")
+
+# %% [markdown]
+# Without negatives, the loss prefers the collapsed encoder to any useful one. **Why, then, do BYOL
+# and SimSiam, which train on exactly such a loss, not end there?** That is the question of this
+# course. Notebooks 02 and 03 show that they do not, and which of their parts matter (a predictor, a
+# stop-gradient, a slowly moving target); 04 to 06 explain why with models small enough to solve;
+# 07 shows that they do collapse partly, in some directions.
+#
 # ## Summary
 # * InfoNCE is a 2N-way classification: find your other view among all the others.
 # * The temperature sets how hard the negatives count.
-# * SimCLR needs those negatives; the next notebooks remove them.
+# * SimCLR needs those negatives; without them a constant encoder minimises the agreement loss,
+#   and the next notebooks ask why BYOL and SimSiam do not find it.
 #
 # **References**: Chen, Kornblith, Norouzi & Hinton 2020, *A Simple Framework for Contrastive
 # Learning of Visual Representations*; van den Oord et al. 2018 (InfoNCE).

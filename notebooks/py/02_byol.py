@@ -1,11 +1,11 @@
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/02_byol.ipynb)
+# Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/student/02_byol.ipynb) the exercises · [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/02_byol.ipynb) with solutions
 #
 # # 02 · BYOL: a target network instead of negatives
 #
 # **Learning goals**: write the EMA update and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: under a minute (56 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (37 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -198,6 +198,6 @@ fig.tight_layout()
 # * No negatives: the online network predicts a slowly moving target's projection.
 # * EMA: θ_t ← m θ_t + (1 − m) θ_o, m rising to 1 on a cosine schedule.
 # * Remove the predictor and the representation collapses.
-* Over 3 seeds BYOL beats the same network at random init (the numbers are printed above).
+# * Over 3 seeds BYOL beats the same network at random init (the numbers are printed above).
 #
 # **References**: Grill et al. 2020, *Bootstrap Your Own Latent*.

@@ -1,11 +1,11 @@
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/03_simsiam.ipynb)
+# Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/student/03_simsiam.ipynb) the exercises · [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/03_simsiam.ipynb) with solutions
 #
 # # 03 · SimSiam: the stop-gradient
 #
-# **Learning goals**: write SimSiam's symmetric loss with its stop-gradient and the collapse monitor; watch SimSiam collapse without the stop-gradient or without the predictor; see from 3-seed reference runs that SimSiam learns.
+# **Learning goals**: write SimSiam's symmetric loss with its stop-gradient, then its whole training step, matching the package's trainer step for step; write the collapse monitor; watch SimSiam collapse without the stop-gradient or without the predictor; see from 3-seed reference runs that SimSiam learns.
 #
-# **Time**: about a minute (67 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (54 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -56,19 +56,58 @@ from ssl_course.exercises import check_simsiam_loss
 check_simsiam_loss(simsiam_loss)
 
 # %% [markdown]
-# Now your loss inside real training: the checker trains SimSiam for 100 steps with `simsiam_loss`
-# in place of the package's (`train(config, loss=simsiam_loss)`: it receives the online projections
-# *with* their gradient, so your `.detach()` is the only stop-gradient), and once with the package's
-# loss, same seed. It passes if your run keeps its projections as spread out as the reference run.
-# Try it with the `.detach()` removed, too.
+# ## Open the box: SimSiam's training step, by hand
+# Everything the package's trainer does in one SimSiam step fits in a few lines: two views through
+# the backbone and the projector (the projections z), the predictor on top (the predictions p), the
+# loss above, and one SGD step in which the predictor has its own learning rate (the preset trains it
+# 10× faster than the encoder). `same_start_as_train(config)` hands you exactly what `train(config)`
+# starts from: the model with the same initial weights, the same batches of views, and the trainer's
+# lr schedule. **Exercise 2**: write the stop-gradient and the loss inside the loop. The checker runs
+# your function for 200 steps and `train(config)` for 200 steps and compares the loss of every step.
 
-# %% nbgrader={"grade": true, "grade_id": "check_simsiam_loss_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-from ssl_course.exercises import check_simsiam_loss_trains
+# %% nbgrader={"grade": false, "grade_id": "simsiam_by_hand", "locked": false, "schema_version": 3, "solution": true}
+from ssl_course.train import same_start_as_train
 
-check_simsiam_loss_trains(simsiam_loss)
+
+def train_by_hand(config):
+    """SimSiam's training loop, written out; returns the loss of every step."""
+    model, batches, scheduled_lr = same_start_as_train(config)  # train(config)'s seed, data and weights
+    encoder = [*model.backbone.parameters(), *model.projector.parameters()]
+    optimizer = torch.optim.SGD([
+        {"params": encoder, "lr_scale": 1.0},
+        {"params": list(model.predictor.parameters()), "lr_scale": config.predictor_lr_multiplier},
+    ], lr=0.0, momentum=config.momentum, weight_decay=config.weight_decay)
+    step_losses = []
+    for step, (view1, view2) in enumerate(batches):
+        for group in optimizer.param_groups:  # warm-up and cosine decay, scaled per group
+            group["lr"] = scheduled_lr(step) * group["lr_scale"]
+        z1, z2 = model.projector(model.backbone(view1)), model.projector(model.backbone(view2))
+        p1, p2 = model.predictor(z1), model.predictor(z2)
+        ### BEGIN SOLUTION
+        z1, z2 = z1.detach(), z2.detach()  # the stop-gradient: the targets pass no gradient back
+
+        def D(p, z):  # minus the cosine of matching rows, averaged over the batch
+            return -F.cosine_similarity(p, z, dim=1).mean()
+
+        loss = 0.5 * (D(p1, z2) + D(p2, z1))  # each view's prediction against the other's projection
+        ### END SOLUTION
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step_losses.append(loss.item())
+    return step_losses
+
+# %% nbgrader={"grade": true, "grade_id": "check_simsiam_by_hand", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+from ssl_course.exercises import check_simsiam_by_hand
+
+check_simsiam_by_hand(train_by_hand)
 
 # %% [markdown]
-# **Exercise 2**: the collapse monitor of the SimSiam paper: normalise each row of z to unit
+# That is the whole trainer, for SimSiam: the package adds only bookkeeping (logging, the collapse
+# monitor, checkpoints, evaluation). Try it with the `.detach()` removed: the checker tells you at
+# which step your run leaves the trainer's, and why.
+#
+# **Exercise 3**: the collapse monitor of the SimSiam paper: normalise each row of z to unit
 # length, take the std of every dimension over the batch, and average over dimensions. It is
 # ≈ 1/√d for spread-out outputs and 0 when every sample maps to the same point.
 
@@ -193,6 +232,6 @@ ax.set(ylabel="effective rank (of 128)");
 # * SimSiam = BYOL without EMA; without the stop-gradient, or without the predictor, it collapses.
 # * Monitor the effective rank, not only `std_of_normalized`: behind a final BatchNorm the std stays at
 #   1/√d while the rank shows the collapse within 100 steps.
-* Over 3 seeds SimSiam beats the same network at random init; the numbers are printed above.
+# * Over 3 seeds SimSiam beats the same network at random init; the numbers are printed above.
 #
 # **References**: Chen & He 2021, *Exploring Simple Siamese Representation Learning*.

@@ -1,11 +1,11 @@
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/04_linear_theory.ipynb)
+# Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/student/04_linear_theory.ipynb) the exercises · [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/04_linear_theory.ipynb) with solutions
 #
 # # 04 · Why it does not collapse: the linear-network theory
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under a minute (30 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (19 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -38,18 +38,29 @@ device = setup(seed=0)
 #   strong the augmentation is;
 # * **η** is the weight decay and **α_p** the predictor's learning rate relative to W's.
 #
-# Gradient flow of the loss with the stop-gradient on the target:
+# **The loss**: two views x₁, x₂ of one input; the online branch's prediction of view 1 must match
+# the target's output for view 2, behind the stop-gradient sg:
 #
-# Ẇ_p = α_p(−W_p W (X+X′) + W_a X) Wᵀ − η W_p,  Ẇ = W_pᵀ(−W_p W (X+X′) + W_a X) − η W,  Ẇ_a = β(W − W_a).
+# J(W, W_p) = ½ E‖W_p W x₁ − sg(W_a x₂)‖² + (η/2)(‖W‖² + ‖W_p‖²).
 #
-# **Conservation law**: along the flow, WWᵀ − α_p⁻¹ W_pᵀW_p = e^{−2ηt} C, C fixed by the start. The
-# feature strengths and the predictor's gains cannot move independently: a balanced start (C = 0)
-# stays balanced.
+# Its gradient flow, with G = −W_p W (X+X′) + W_a X (the expectation over views gives the X's), the
+# predictor learning α_p times as fast as W, and the target following W by EMA:
+#
+# Ẇ_p = α_p G Wᵀ − η W_p,  Ẇ = W_pᵀ G − η W,  Ẇ_a = β(W − W_a).
+#
+# **Conservation law**: ẆWᵀ = W_pᵀGWᵀ − ηWWᵀ and W_pᵀẆ_p = α_p W_pᵀGWᵀ − ηW_pᵀW_p share the term
+# W_pᵀGWᵀ. Divide the second by α_p, subtract, add the transposes:
+# d/dt(WWᵀ − α_p⁻¹W_pᵀW_p) = −2η(WWᵀ − α_p⁻¹W_pᵀW_p), so WWᵀ − α_p⁻¹ W_pᵀW_p = e^{−2ηt} C, C fixed
+# by the start. The feature strengths and the predictor's gains cannot move independently: a
+# balanced start (C = 0) stays balanced.
 #
 # Once W_p and F = W X Wᵀ share eigenvectors (eigen-alignment), each eigenmode evolves alone, with
 # s its eigenvalue of F (how strongly the features use that direction), p its eigenvalue of W_p, and
 # **τ** the target's gain along it (W_a = τ W; τ = 1 when the target equals the online network):
-# ṗ = α_p s[τ − (1+σ²)p] − ηp,  ṡ = 2ps[τ − (1+σ²)p] − 2ηs. **Exercise 1**: write this velocity.
+# ṗ = α_p s[τ − (1+σ²)p] − ηp,  ṡ = 2ps[τ − (1+σ²)p] − 2ηs. Along such an eigenvector u (X = I, so
+# F = WWᵀ), uᵀWWᵀu = s and uᵀW_pᵀW_pu = p², and the conservation law becomes s − p²/α_p = e^{−2ηt}c:
+# a balanced mode stays on the parabola **s = p²/α_p**, s = p² at α_p = 1, the curve used below.
+# **Exercise 1**: write this velocity.
 
 # %% nbgrader={"grade": false, "grade_id": "mode_velocity", "locked": false, "schema_version": 3, "solution": true}
 def mode_velocity(p, s, tau=1.0, sigma2=0.5, eta=0.05, alpha_p=1.0):

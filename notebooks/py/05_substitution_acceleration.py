@@ -1,11 +1,11 @@
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/05_substitution_acceleration.ipynb)
+# Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/student/05_substitution_acceleration.ipynb) the exercises · [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/05_substitution_acceleration.ipynb) with solutions
 #
 # # 05 · Substitution and acceleration: what an identity-initialised head does
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity; map where the head decides the outcome.
 #
-# **Time**: under a minute (33 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (25 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

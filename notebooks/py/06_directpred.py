@@ -1,11 +1,11 @@
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/06_directpred.ipynb)
+# Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/student/06_directpred.ipynb) the exercises · [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/06_directpred.ipynb) with solutions
 #
 # # 06 · DirectPred: from the theory to an algorithm
 #
 # **Learning goals**: see a learned linear predictor align with the feature correlation in a real run; write DirectPred's running correlation and its weight; compare DirectPred/DirectCopy with learned predictors.
 #
-# **Time**: under a minute (49 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (30 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

@@ -1,11 +1,11 @@
 # %% [markdown]
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/07_dimensional_collapse.ipynb)
+# Open in Colab: [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/student/07_dimensional_collapse.ipynb) the exercises · [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/ssl-course/ssl_course/blob/main/notebooks/07_dimensional_collapse.ipynb) with solutions
 #
 # # 07 · Partial dimensional collapse
 #
 # **Learning goals**: compute Li, Efros & Pathak's collapse measure and compare it where it is comparable (one feature dimension); test whether more data at the same steps means more collapse, and find the mechanism (passes per image, a model that fits its own images); check whether the measure forecasts linear-probe accuracy without labels; compare continual, multi-epoch and hybrid training.
 #
-# **Time**: under a minute (55 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (50 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

@@ -28,25 +28,41 @@ def check_simsiam_loss(fn: Callable) -> None:
     _passed("simsiam_loss")
 
 
-def check_simsiam_loss_trains(fn: Callable, steps: int = 100) -> None:
-    """``fn`` as in ``check_simsiam_loss``, now inside real training: SimSiam (the course's CPU preset)
-    trains ``steps`` steps with it and with the package's loss, same seed; the learner's run must end
-    with projections as spread out as the reference's (effective rank >= 1/2 of it)."""
+def check_simsiam_by_hand(fn: Callable, steps: int = 200) -> None:
+    """``fn(config)`` -> the loss of every step of SimSiam's training written by hand, from
+    ``train.same_start_as_train(config)``; it must match ``train(config)``'s own losses at every step
+    (within 1e-5) for ``steps`` steps of the course's CPU preset."""
     from ssl_course.presets import for_steps, preset
     from ssl_course.train import train
 
     config = for_steps(preset("simsiam", out=None, progress=False, final_eval=False), steps)
-    try:
-        mine = train(config, loss=fn)
-    except NotImplementedError:
-        raise ExerciseError("simsiam_loss_trains: not implemented yet: replace `raise NotImplementedError()` with your code") from None
-    reference = train(config)
-    rank, want = mine.effective_rank, reference.effective_rank
-    if not rank >= 0.5 * want:
-        raise ExerciseError(f"simsiam_loss_trains: your loss collapsed the projections in {steps} steps (effective rank "
-                            f"{rank:.1f}, the package's loss keeps {want:.1f}): is the stop-gradient on the targets z?")
-    print(f"simsiam_loss_trains: your loss trained SimSiam for {steps} steps without collapse (effective rank "
-          f"{rank:.1f}, package loss {want:.1f}). Well done!")
+    mine = [float(v) for v in _call("simsiam_by_hand", fn, config)]
+    reference = [row["loss"] for row in train(config).history]
+    if len(mine) != len(reference):
+        raise ExerciseError(f"simsiam_by_hand: {len(mine)} losses for {len(reference)} steps: append loss.item() "
+                            "once per step")
+    gaps = [abs(a - b) for a, b in zip(mine, reference)]
+    bad = next((i for i, gap in enumerate(gaps) if not gap <= 1e-5), None)
+    if bad == 0:
+        a, b = mine[0], reference[0]
+        if abs(a + b) <= 1e-5:
+            raise ExerciseError("simsiam_by_hand: the sign is flipped at step 1: SimSiam minimises the *negative* cosine")
+        if abs(a - 2 * b) <= 1e-5:
+            raise ExerciseError("simsiam_by_hand: twice the trainer's loss at step 1: average the two view orders (1/2)")
+        raise ExerciseError(f"simsiam_by_hand: the loss of step 1 differs (yours {a:+.5f}, the trainer's {b:+.5f}): "
+                            "SimSiam's loss is 1/2 [D(p1, z2) + D(p2, z1)], D = minus the cosine, averaged over the batch")
+    if bad is not None:
+        later, theirs = sum(mine[bad:]) / len(mine[bad:]), sum(reference[bad:]) / len(reference[bad:])
+        if later < theirs:
+            raise ExerciseError(f"simsiam_by_hand: the losses agree up to step {bad} and then yours falls faster "
+                                f"({mine[-1]:+.3f} against {reference[-1]:+.3f} at the end): the gradient also flows "
+                                "through the targets: the stop-gradient (z.detach()) is missing")
+        raise ExerciseError(f"simsiam_by_hand: the losses agree up to step {bad}, then differ: your update is not the "
+                            "trainer's: check the two optimiser groups (the predictor's lr x predictor_lr_multiplier), "
+                            "the momentum and the weight decay")
+    exact = "bit-exact" if max(gaps) == 0 else "within 1e-5"
+    print(f"simsiam_by_hand: your {steps} steps match train(config) at every step, largest difference "
+          f"{max(gaps):.1e} ({exact}); loss {mine[0]:+.4f} at step 1, {mine[-1]:+.4f} at step {steps}. Well done!")
 
 
 def check_std_of_normalized(fn: Callable) -> None:
