@@ -180,7 +180,8 @@ print(f"rank correlation of p with s: {spearmanr(s, p).statistic:.2f} (1: in the
 #
 # ## DirectPred and DirectCopy against learned predictors, 3 seeds
 # DirectCopy sets W_p = F̂/‖F̂‖ + εI without an eigen-decomposition. A fair comparison needs runs
-# long enough to learn and several seeds, so these come from the course's reference runs
+# long enough to learn and several seeds, so these come from the course's reference runs on `shapes` (with
+# `FULL = True` too)
 # (3 seeds each, SimSiam and BYOL; `scripts/reference_runs.py`), loaded here, every head trained with
 # the current recipe: 1 872 steps of 20-px views (the table's last column).
 #

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: compute Li, Efros & Pathak's collapse measure and compare it where it is comparable (one feature dimension); test whether more data at the same steps means more collapse, and find the mechanism (passes per image, a model that fits its own images); check whether the measure forecasts linear-probe accuracy without labels; compare continual, multi-epoch and hybrid training.
 #
-# **Time**: under a minute (50 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: about a minute (60 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -160,6 +160,27 @@ from ssl_course.studies.collapse_plots import plot_data_study
 
 plot_data_study(rows);
 
+# %% [markdown]
+# Walk along the study yourself (with a live kernel, JupyterLab or Colab; the table and the figure
+# above are the same numbers for a reader without one): pick a width and a data size and read how
+# many passes each image got, how collapsed the features are, what kNN and the probe make of them, and
+# how far the run's own images are from images it never saw.
+
+# %%
+import ipywidgets as widgets
+
+
+def show_run(width=16, train_images=128):
+    row = summary[(summary["width"] == width) & (summary["train_images"] == train_images)].iloc[0]
+    print(f"width {width}, {train_images:,} images, {row['passes_per_image']:,.1f} passes each: AUC {row['auc']:.4f} "
+          f"± {row['auc_std']:.4f} (random init {row['random_init_auc']:.4f}); kNN {row['knn']:.3f}, probe "
+          f"{row['linear_probe']:.3f}; loss on its own images {row['own_loss']:+.3f}, on unseen ones "
+          f"{row['held_out_loss']:+.3f} (mean of 3 seeds)")
+
+
+widgets.interact(show_run, width=widgets.ToggleButtons(options=list(DATA_WIDTHS), value=16),
+                 train_images=widgets.SelectionSlider(options=list(DATA_SIZES), value=min(DATA_SIZES)));
+
 # %% tags=["nbval-check-output"]
 from ssl_course.course import claim
 from ssl_course.studies.collapse import rank_correlation
@@ -278,7 +299,7 @@ claim("on the normalised scale the narrower network is the more collapsed", bool
 #   images for the rest.
 #
 # Li et al. find the stream acts as a regulariser, and the hybrid gains most (+18 points of probe for
-# a ResNet-18 on ImageNet, paper). Reference runs, 3 seeds each:
+# a ResNet-18 on ImageNet, paper). Reference runs on `shapes-100k`, 3 seeds each (with `FULL = True` too):
 
 # %%
 from ssl_course.studies.collapse import REGIMES
