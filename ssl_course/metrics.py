@@ -18,10 +18,10 @@
 Eigen-alignment of a linear predictor W_p with the feature correlation F = E[z z^T]
 (Tian, Chen & Ganguli 2021, Fig. 2):
 
-* ``commutator_norm(F, W_p)`` = ||F W_p - W_p F||_F / (||F||_F ||W_p||_F): 0 when the two
+* ``commutator_norm(F, W_p)`` = ``||F W_p - W_p F||_F / (||F||_F ||W_p||_F)``: 0 when the two
   matrices share eigenvectors; it decays while a linear predictor is learned.
 * ``eigen_alignment(F, W_p)``: for each eigenvector u_j of F (largest s_j first),
-  |u_j^T W_p u_j| / ||W_p u_j||, 1 when u_j is also an eigenvector of W_p.
+  ``|u_j^T W_p u_j| / ||W_p u_j||``, 1 when u_j is also an eigenvector of W_p.
 * ``eigen_pairs(F, W_p)``: the pairs (s_j, p_j = u_j^T W_p u_j), to draw p against sqrt(s).
 
 Example:

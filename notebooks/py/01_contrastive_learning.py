@@ -60,10 +60,12 @@ check_similarity_matrix(similarity_matrix)
 
 # %% [markdown]
 # ## InfoNCE
-# With z = normalise([z1; z2]) and sim_ij = z_i·z_j / T, each of the 2N anchors must pick out its
+# With z = normalise([z1; z2]) and sim(i, j) = zᵢ·zⱼ / T, each of the 2N anchors must pick out its
 # other view among the 2N − 1 others:
 #
-# $$L = \frac{1}{2N}\sum_i -\log \frac{\exp(\mathrm{sim}_{i,\mathrm{pos}(i)})}{\sum_{k\neq i}\exp(\mathrm{sim}_{ik})}$$
+# L = −(1/2N) Σᵢ log [ exp(sim(i, pos(i))) / Σₖ exp(sim(i, k)) ],  the sum over every k ≠ i,
+#
+# where pos(i) is the other view of anchor i's image.
 #
 # **Exercise 2**: implement it (hint: `F.cross_entropy` on the similarity logits, with the diagonal
 # set to −inf so that a sample is not its own negative).

@@ -34,7 +34,7 @@ device = setup(seed=0)
 # ## The loss
 # SimSiam drops BYOL's EMA: both branches are the same network. With D(p, z) = −cos(p, z):
 #
-# $$L = \tfrac12 D(p_1, \mathrm{sg}(z_2)) + \tfrac12 D(p_2, \mathrm{sg}(z_1))$$
+# L = ½ D(p₁, sg(z₂)) + ½ D(p₂, sg(z₁))
 #
 # where sg is the stop-gradient (`.detach()`). **Exercise 1**: write it.
 

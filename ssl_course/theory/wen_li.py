@@ -25,11 +25,12 @@ only by their initialisation. ``dynamics="minibatch"`` samples ``batch_size`` vi
 
 What happens with the head (``wen_li_phases.detect_phases``):
     (1) learning: neuron 1 (the head start) aligns with v_1;
-    (2) substitution: E_21 grows to about 0.7: neuron 1's clean v_1 signal stands in for the v_1
+    (2) substitution: E_21 grows to order one: neuron 1's clean v_1 signal stands in for the v_1
         part of neuron 2's prediction, so neuron 2 is no longer pulled towards v_1 and stalls;
     (3) acceleration: through BatchNorm, the v_2 part of neuron 2's gradient is no longer drowned by
         v_1: it leaves its plateau and learns v_2;
     (4) E returns to I once every neuron has its own feature.
+
 With E fixed at I both neurons end on v_1 (partial collapse: v_2 never learned).
 
 Example (a second):
