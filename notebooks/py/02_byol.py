@@ -97,9 +97,20 @@ plt.xlabel("step"); plt.ylabel("EMA momentum m"); plt.title("the target slows do
 #   sphere, 0 when every image maps to the same point.
 # * **effective rank**: with the singular values σᵢ of z normalised to pᵢ = σᵢ / Σσ, the exponential
 #   of their entropy, exp(−Σ pᵢ log pᵢ): d when all directions are used equally, 1 when one is.
+#
+# **Predict, then run**: change one thing, BYOL's predictor removed (`predictor="none"`), everything
+# else the same. After 100 steps, does the effective rank of its projections end `"above"` or
+# `"below"` BYOL's with the predictor? Decide before you run the cell, then explain the answer with
+# the two numbers it prints.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "predict_no_predictor", "locked": false, "schema_version": 3, "solution": true}
+### BEGIN SOLUTION
+prediction = "below"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "judge_predict_no_predictor", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 from ssl_course.course import claim, plot_monitors, run_config, summary_table
+from ssl_course.exercises import judge_prediction
 from ssl_course.train import train
 
 runs = {
@@ -108,6 +119,12 @@ runs = {
     "no predictor": dict(ema=0.99, predictor="none"),
 }
 results = {name: train(run_config("byol", full=FULL, steps=100, runs=3, **switches)) for name, switches in runs.items()}
+with_head, without = results["BYOL (EMA + predictor)"].effective_rank, results["no predictor"].effective_rank
+judge_prediction("effective rank without BYOL's predictor", prediction, "below" if without < with_head else "above",
+                 ("above", "below"), f"{without:.1f} without the predictor against {with_head:.1f} with it: with nothing "
+                 "between the online projection and its target, matching the target is easiest in a few directions.")
+
+# %%
 print(summary_table(results))
 plot_monitors(results);
 

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under half a minute (19 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (21 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -134,8 +134,9 @@ fig.tight_layout()
 # %% [markdown]
 # ## The phase portrait
 # **Predict, then run**: two modes start on the parabola s = p², one at p = 0.03 and one at p = 0.3,
-# with τ = 1, σ² = 0.5, η = 0.05 (the fixed points just printed). Which survive:
-# `"both"`, `"only p = 0.3"` or `"neither"`?
+# with τ = 1 and σ² = 0.5 as above. Change one thing: weight decay η = 0.15 instead of the 0.05 of the
+# fixed points just printed. Which survive: `"both"`, `"only p = 0.3"` or `"neither"`? (Your
+# `fixed_points` can tell you before you run it.)
 
 # %% nbgrader={"grade": false, "grade_id": "predict_survivors", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
@@ -149,11 +150,14 @@ from ssl_course.exercises import judge_prediction
 from ssl_course.theory.linear import simulate_modes
 
 p0 = np.array([0.03, 0.3])
-_, p, _ = simulate_modes(p0, p0**2, t_end=200, tau=1.0, sigma2=0.5, eta=0.05)
+_, p, _ = simulate_modes(p0, p0**2, t_end=200, tau=1.0, sigma2=0.5, eta=0.15)
 alive = p[-1] > 0.01
 outcome = {(True, True): "both", (False, True): "only p = 0.3", (False, False): "neither"}.get(tuple(alive), "other")
-judge_prediction("surviving modes", prediction, outcome, ("both", "only p = 0.3", "neither"),
-                 f"p = 0.03 starts below p*- = {low:.4f} and decays to 0; p = 0.3 settles at p*+ = {high:.4f}.")
+low15, high15 = fixed_points(1.0, 0.5, 0.15)
+judge_prediction("surviving modes at eta = 0.15", prediction, outcome, ("both", "only p = 0.3", "neither"),
+                 f"eta = 0.15 is still below tau^2 / 4(1 + sigma^2) = {1 / (4 * 1.5):.4f}, but it moves p*- up to "
+                 f"{low15:.4f}: p = 0.3 starts above it and settles at p*+ = {high15:.4f} (p = {p[-1, 1]:.4f} at t = 200), "
+                 f"p = 0.03 decays to {p[-1, 0]:.1e}.")
 
 # %% [markdown]
 # The whole picture: on the parabola (blue), modes that start with p < p*₋ decay to 0 (the collapse
