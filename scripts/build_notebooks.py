@@ -3,7 +3,7 @@
     python scripts/build_notebooks.py              # every notebooks/py/NN_*.py -> notebooks/NN_*.ipynb, executed
     python scripts/build_notebooks.py 03 05        # only these
     python scripts/build_notebooks.py --set-repository https://github.com/me/my-fork   # re-point Colab, no re-run
-    python scripts/build_notebooks.py --markdown-only        # copy text-only edits, keep the outputs
+    python scripts/build_notebooks.py --markdown-only        # copy text and tag edits, keep the outputs
     python scripts/build_notebooks.py --timings              # rewrite the time tables from notebooks/timings.json
 
 Every notebook's Colab badge and install cell are written from one setting, ``[project.urls]
@@ -99,7 +99,8 @@ def set_repository(url: str) -> None:
 
 
 def copy_markdown(source: Path) -> bool:
-    """Copy the markdown cells of ``source`` into its executed notebook; refuse if code changed."""
+    """Copy the markdown cells and every cell's tags of ``source`` into its executed notebook; refuse if code
+    changed."""
     script, target = jupytext.read(source), NOTEBOOKS / (source.stem + ".ipynb")
     notebook = nbformat.read(target, as_version=4)
     if [c.cell_type for c in script.cells] != [c.cell_type for c in notebook.cells] or any(
@@ -109,6 +110,13 @@ def copy_markdown(source: Path) -> bool:
     for new, cell in zip(script.cells, notebook.cells):
         if new.source != cell.source:
             cell.source, changed = new.source, True
+        tags = new.metadata.get("tags", [])
+        if tags != cell.metadata.get("tags", []):
+            if tags:
+                cell.metadata["tags"] = tags
+            else:
+                cell.metadata.pop("tags", None)
+            changed = True
     if changed:
         nbformat.write(notebook, target)
     return changed

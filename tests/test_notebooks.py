@@ -260,3 +260,14 @@ def test_each_header_opens_the_exercises_and_the_solutions_on_colab(path):
     header = load(path).cells[0].source
     assert f"/blob/main/student/{path.name}) the exercises" in header
     assert f"/blob/main/notebooks/{path.name}) with solutions" in header
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_plumbing_is_tagged_for_the_site_and_no_test_directive_is_in_the_code(path):
+    cells = load(path).cells
+    code = [c for c in cells if c.cell_type == "code"]
+    assert not any("NBVAL" in c.source for c in code), "test directives go in cell tags (nbval-check-output)"
+    assert "remove-cell" in cells[1].metadata.get("tags", []), "the Colab install cell"
+    setup_cell = next(c for c in code if "setup(seed=" in c.source)
+    shown = path.stem.startswith("00")  # 00's set-up cell is its lesson: the environment report
+    assert ("remove-cell" in setup_cell.metadata.get("tags", [])) != shown

@@ -247,7 +247,8 @@ for name, (diagonal, rest, own_best) in similarity.items():
 # drop them and only ask the two views of an image to agree: their loss is minus the cosine between
 # one view's prediction and the other view's projection. Such a loss has a trivial minimiser, an
 # encoder that maps every image to the same vector: both views then agree perfectly, and nothing
-# about the images is left in the features. Here is that **constant encoder** beside the SimCLR
+# about the images is left in the features. That is **collapse**; a representation that keeps only
+# a few directions is partly collapsed (notebooks 03 and 07). Here is that **constant encoder** beside the SimCLR
 # network just trained, on the same batch of views, under both losses:
 
 # %%

@@ -189,8 +189,9 @@ claim("and its linear probe gains >= 0.05 over random init", *reference.beats_ra
 # How close does the online network get to its slowly moving target? BYOL's loss is 2 − 2 cos
 # between the online prediction and the target's projection, so 1 − loss / 2 is their cosine
 # agreement. Logged every 10 steps of the reference runs (3 seeds, mean ± std), with BYOL's own MLP
-# predictor, a linear one trained by SGD and DirectPred's (all three with the current recipe: 1 872
-# steps of 20-px views):
+# predictor, a linear one trained by SGD and DirectPred's, a linear predictor set from the
+# projections' correlation instead of trained (notebook 06 builds it; all three with the current
+# recipe: 1 872 steps of 20-px views):
 
 # %%
 import matplotlib.pyplot as plt
@@ -204,8 +205,7 @@ ax.set(ylabel="cos(online prediction, target)", title="online/target agreement o
 fig.tight_layout()
 
 # %% [markdown]
-# The agreement climbs fast with the linear and DirectPred heads (DirectPred, notebook 06, sets the
-# head from the projections' correlation instead of training it) and more slowly with BYOL's MLP
+# The agreement climbs fast with the linear and DirectPred heads and more slowly with BYOL's MLP
 # head, then levels off: the target moves (it follows the online
 # weights through the EMA), so the online network chases a moving goal. It never reaches 1: the
 # augmentations keep the two views apart, and the projections stay spread out (effective rank above).

@@ -23,7 +23,7 @@ if "google.colab" in sys.modules and not os.path.isdir("/content/ssl_course"):
 if "google.colab" in sys.modules:
     sys.path.insert(0, "/content/ssl_course")  # importable at once, without restarting the runtime
 
-# %%
+# %% tags=["remove-cell"]
 from ssl_course.course import setup
 
 device = setup(seed=0)
