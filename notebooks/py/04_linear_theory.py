@@ -85,9 +85,11 @@ from ssl_course.exercises import check_mode_velocity_trains
 check_mode_velocity_trains(mode_velocity)
 
 # %% [markdown]
-# On the balanced parabola s = p² (α_p = 1) the flow is ṗ = p²[τ − (1+σ²)p] − ηp. Its non-zero
-# roots are p*± = [τ ± √(τ² − 4η(1+σ²))] / (2(1+σ²)); there are none when η > τ²/(4(1+σ²)).
-# **Exercise 2**: return `(p_minus, p_plus)`, or `None`.
+# On the balanced parabola s = p² (α_p = 1) the flow of one mode is ṗ = p²[τ − (1+σ²)p] − ηp.
+# **Exercise 2**: derive its non-zero fixed points (set ṗ = 0 and divide by p: what is left is a
+# quadratic in p) and return them as `(p_minus, p_plus)`, the smaller first, or `None` for the
+# weight decays at which the quadratic has no real root. Work it out on paper first; the checker
+# compares your roots with the flow's on several (τ, σ², η).
 
 # %% nbgrader={"grade": false, "grade_id": "fixed_points", "locked": false, "schema_version": 3, "solution": true}
 import math

@@ -32,7 +32,9 @@ device = setup(seed=0)
 
 # %% [markdown]
 # ## The running correlation
-# DirectPred keeps F̂ ← ρ F̂ + (1 − ρ) E_B[z zᵀ] (uncentred, over the batch). **Exercise 1**.
+# DirectPred keeps a running estimate F̂ of the projections' correlation E[z zᵀ] (uncentred): an
+# exponential moving average that keeps the weight ρ on the estimate so far and gives 1 − ρ to the
+# correlation of the new batch z (N × d). **Exercise 1**: write one update.
 
 # %% nbgrader={"grade": false, "grade_id": "correlation_update", "locked": false, "schema_version": 3, "solution": true}
 import torch
@@ -50,8 +52,11 @@ check_correlation_update(correlation_update)
 
 # %% [markdown]
 # ## The weight
-# Theory says the predictor's eigenvalues settle at p_j ∝ √s_j along F's eigenvectors. DirectPred
-# sets it directly: F̂ = U diag(s) Uᵀ, W_p = U diag(√(s/s_max) + ε) Uᵀ. **Exercise 2**.
+# Theory says a learned predictor's eigenvalues settle at p_j ∝ √s_j along F's eigenvectors.
+# DirectPred skips the learning and sets it. **Exercise 2**: build W_p from F̂ so that it has F̂'s
+# eigenvectors, its eigenvalue along each is √s_j scaled so that the largest is 1, and ε is added to
+# every eigenvalue (it keeps the weakest directions trainable). F̂ is symmetric, but rounding can
+# leave an eigenvalue slightly below 0: a square root needs it clipped first.
 
 # %% nbgrader={"grade": false, "grade_id": "directpred_weight", "locked": false, "schema_version": 3, "solution": true}
 def directpred_weight(F_hat, eps=0.1):
