@@ -145,8 +145,8 @@ claim("without the predictor the normalised projections shrink to < 1/2 of BYOL'
 # ## Does BYOL learn? The reference runs
 # A run long enough to learn takes about 2 CPU minutes, so the course ships its reference runs:
 # each method's preset (`ssl_course/presets.py`), 1 872 steps of 20-px views, on 3 seeds, made with
-# `scripts/reference_runs.py`. Loading them takes a second (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The curves are a cheap kNN measured once an epoch
-# during training (k = 200, 2 000 labelled images against 1 000 test images), so they read lower than the
+# `scripts/reference_runs.py`. Loading them takes a second (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The curves are a cheap kNN measured 16 times
+# a run during training (k = 200, 2 000 labelled images against 1 000 test images), so they read lower than the
 # full-set kNN of the table, which the narrow panel on the right shows. In each panel the dotted line is
 # the same network at random initialisation, measured as that panel is: what a network knows before
 # any training.

@@ -174,7 +174,7 @@ for name in ("no stop-gradient", "no predictor"):
 # 20-px views; the table's last column). SimSiam's head in the preset is an MLP 512 units wide
 # trained at 10× the encoder's lr: with the paper's narrow d/4 head at the encoder's lr it learned
 # less under an earlier recipe (the search is in docs/decisions.md, "The SimSiam head"). Here they are
-# loaded, not retrained (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The curves are a cheap kNN measured once an epoch (k = 200, 2 000 labelled
+# loaded, not retrained (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The curves are a cheap kNN measured 16 times a run (k = 200, 2 000 labelled
 # images against 1 000 test images), so they read lower than the table's full-set kNN, shown in the
 # narrow panel on the right; in each panel the dotted line is the random init measured as that panel is.
 

@@ -190,7 +190,7 @@ claim("the head separates on more starts than no head", decides.sum() > 0,
 # Read the map from the star: the default start, with the same overlap 1/√d with both features.
 # * **Without the head** (right), neuron 2 learns v₂ only where it starts with more v₂ than v₁
 #   (above the diagonal, top left).
-# * **With the head** (left), the green region moves one step towards v₁ in most rows and reaches
+# * **With the head** (left), the green region moves one or two steps towards v₁ in six of the eight rows and reaches
 #   the diagonal itself: neuron 2 now separates from equal overlaps (the star) and from starts with
 #   only a little more v₂ than v₁. Where v₁ dominates, it still does not. That band, the starts
 #   counted above, is the head's work.

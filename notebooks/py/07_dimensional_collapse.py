@@ -228,7 +228,8 @@ claim("at width 4 kNN does not fall from 128 to 100 000 images, on average over 
 # Why would *less* data give *less* collapse? Many passes over few images let the network fit them:
 # the paper's poster shows the training loss at 1 % of ImageNet near −1.0 (the negative cosine's
 # minimum) while the held-out loss stays near −0.5 (paper); from 10 % on both sit together. Each
-# reference run recorded its loss on its own first 1 024 training images and on 1 024 test images:
+# reference run recorded its loss on up to 1 024 of its own training images (all of them for the 128- and
+# 512-image runs) and on 1 024 test images:
 
 # %%
 from ssl_course.studies.collapse_plots import plot_fitting

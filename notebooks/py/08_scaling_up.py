@@ -97,7 +97,7 @@ plot_step_times(times, title=f"{timing.backbone} step, batch {timing.batch_size}
 print(step_variants.describe(times, device.type))
 
 # %% [markdown]
-# The sentence under the bars is written from this machine's measurement. Most CPUs have no bf16
+# The sentence above the bars is written from this machine's measurement. Most CPUs have no bf16
 # matrix units, so under autocast the casts can cost more than they save. On an NVIDIA GPU of the
 # Ampere generation or newer (A100, L4, H100) bf16 autocast runs the convolutions on tensor cores and
 # channels_last is the layout they want, so the trainer turns both on there. A T4, the free Colab GPU,

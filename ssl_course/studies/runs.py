@@ -4,7 +4,7 @@ preset, how one run is trained and recorded, and the tables made from the finish
 ``scripts/reference_runs.py`` is its command line; the notebooks read the finished runs through
 ``studies.reference``. Each run writes ``<out>/<run>-s<seed>/``:
 
-* ``metrics.jsonl``: the monitor every 10 steps and kNN on a 2 000-image subset about once an epoch (its
+* ``metrics.jsonl``: the monitor every 10 steps and kNN on a 2 000-image subset 8 to 16 times a run (its
   random-init value, measured the same way, is ``random_init_curve_knn`` in the summary);
 * ``backbone.pt``: the trained backbone only (with the config, for ``ssl-course eval``);
 * ``summary.json``: config, steps, seconds, device, final kNN and linear probe, feature AUC, the loss on
@@ -102,8 +102,8 @@ def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool
                     checkpoint_every=100)
     if steps is not None and not full:
         config = for_steps(config, steps) if "epochs" not in changes else dataclasses.replace(config, max_steps=steps)
-    # kNN on a subset about once an epoch (at most 16 times a run): the curve the notebooks plot with seed bands
-    # (and at least 8 times, also when a run is shorter than one epoch)
+    # kNN on a subset at most once an epoch, at most 16 and at least 8 times a run: the curve the notebooks plot
+    # with seed bands
     total = config.max_steps or config.epochs * steps_per_epoch(config)
     config.eval_every = 2 if smoke else min(max(steps_per_epoch(config), total // 16), max(1, total // 8))
     return config
