@@ -10,6 +10,7 @@ and prints one JSON line with the ratio b / a per mode and ``freq``. Target: <= 
 """
 from __future__ import annotations
 
+import dataclasses
 import argparse
 import json
 import time
@@ -40,7 +41,9 @@ def main() -> None:
     from ssl_course.models import build_backbone
     from ssl_course.predictors import DirectPredictor
     from ssl_course.presets import preset
-    from ssl_course.devices import bf16_autocast, pick_device
+    from ssl_course.devices import pick_device
+    from ssl_course.optim import build_optimizer
+    from ssl_course.precision import autocast, resolve_precision
     from ssl_course.train import optimizer_step
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -60,13 +63,13 @@ def main() -> None:
     augment = BatchTwoViewAugment(spec.image_size, spec.mean, spec.std).to(device)
     backbone = build_backbone(args.backbone, spec.image_size, width=args.width, mean=spec.mean, std=spec.std)
     method = build_method("simsiam", backbone, MethodConfig(predictor="linear", proj_dim=args.proj_dim)).to(device)
-    optimizer = torch.optim.SGD(method.parameters(), lr=0.01, momentum=0.9)
+    optimizer = build_optimizer(method, dataclasses.replace(recipe, batch_size=args.batch_size), device)  # the trainer's
     outputs = {}
 
     def step():  # the trainer's own step (a linear head learned by SGD: no post-step update)
         view1, view2 = augment(batch)
         out = optimizer_step(method, method.training_step, optimizer, view1, view2, 0, 1,
-                         autocast=bf16_autocast(device))
+                             autocast=autocast(resolve_precision("auto", device), device))
         outputs["z"] = torch.cat([out.z1, out.z2]).float()
 
     step_seconds = timed(step, args.repeats, device)

@@ -38,7 +38,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ssl_course.presets import for_steps, preset, steps_per_epoch
+from ssl_course.data.training import steps_per_epoch
+from ssl_course.presets import for_steps, preset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lightly_simsiam import lightly_step  # noqa: E402  (the step of lightly's examples, shared)

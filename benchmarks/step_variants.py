@@ -11,7 +11,6 @@ result; from a shell it prints one JSON line:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 import time
@@ -23,36 +22,44 @@ from ssl_course.build import build_from_config
 from ssl_course.config import TrainConfig
 from ssl_course.data import dataset_spec
 from ssl_course.devices import pick_device
+from ssl_course.optim import build_optimizer
+from ssl_course.precision import autocast, grad_scaler
 from ssl_course.presets import preset
 
-STEP_VARIANTS = {"fp32": (False, False), "bf16 autocast": (True, False), "channels_last": (False, True),
-                 "bf16 + channels_last": (True, True)}  # name -> (bf16 autocast, channels_last memory)
+# name -> (precision, channels_last memory); ssl_course.precision says what each precision does
+STEP_VARIANTS = {"fp32": ("fp32", False), "bf16 autocast": ("bf16", False), "channels_last": ("fp32", True),
+                 "bf16 + channels_last": ("bf16", True)}
+# every precision the trainer has, with and without channels_last (benchmarks/gpu_check.py times these)
+ALL_VARIANTS = {f"{precision}{' + channels_last' if cl else ''}": (precision, cl)
+                for precision in ("fp32", "bf16", "fp16") for cl in (False, True)}
 
 
-def time_step_variants(config: TrainConfig, steps: int = 20, warmup: int = 3, device=None) -> dict[str, float]:
-    """Milliseconds per step of ``config``'s model for each of ``STEP_VARIANTS``, ``steps`` timed steps after
-    ``warmup`` untimed ones, each variant from the same seeded initial weights."""
+def time_step_variants(config: TrainConfig, steps: int = 20, warmup: int = 3, device=None,
+                       variants: dict | None = None) -> dict[str, float]:
+    """Milliseconds per step of ``config``'s model for each of ``variants`` (default ``STEP_VARIANTS``),
+    ``steps`` timed steps after ``warmup`` untimed ones, each variant from the same seeded initial weights,
+    with the trainer's optimiser (``ssl_course.optim.build_optimizer``) and, for fp16, its gradient scaler."""
     if steps < 1 or warmup < 0:
         raise ValueError(f"steps must be >= 1 and warmup >= 0, got steps={steps}, warmup={warmup}")
     device = torch.device(device) if device is not None else pick_device(config.device)
     size = dataset_spec(config.dataset).image_size
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     times = {}
-    for name, (bf16, channels_last) in STEP_VARIANTS.items():
+    for name, (precision, channels_last) in (variants or STEP_VARIANTS).items():
         torch.manual_seed(config.seed)
         method = build_from_config(config, size).to(device)
         if channels_last:
             method = method.to(memory_format=torch.channels_last)
-        optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.01, momentum=0.9)
+        optimizer = build_optimizer(method, config, device)
         views = torch.randn(2, config.batch_size, 3, size, size, device=device)
-        autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        scaler = grad_scaler(precision, device)
         started = None
         for k in range(warmup + steps):
             if k == warmup:
                 sync()
                 started = time.perf_counter()
             trainer.optimizer_step(method, method.training_step, optimizer, views[0], views[1], k, 10**6,
-                                   autocast=autocast, channels_last=channels_last)
+                                   autocast=autocast(precision, device), channels_last=channels_last, scaler=scaler)
         sync()
         times[name] = 1000 * (time.perf_counter() - started) / steps
     return times
@@ -72,8 +79,9 @@ def describe(times: dict[str, float], device_type: str) -> str:
         return f"{factor:.2f}x (faster)" if factor > 1 else f"{factor:.2f}x ({1 / factor:.1f}x slower)"
 
     factors = speed_factors(times)
-    return (f"On this {device_type}, speed relative to fp32: bf16 autocast {relative(factors['bf16 autocast'])}, "
-            f"channels_last {relative(factors['channels_last'])}, both {relative(factors['bf16 + channels_last'])}.")
+    return (f"Measured on this machine ({device_type}), speed relative to fp32: bf16 autocast "
+            f"{relative(factors['bf16 autocast'])}, channels_last {relative(factors['channels_last'])}, "
+            f"both {relative(factors['bf16 + channels_last'])}.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,9 @@ from torch import nn
 from ssl_course.presets import preset
 from ssl_course.config import TrainConfig
 from ssl_course.data.training import training_data
-from ssl_course.devices import bf16_autocast, pick_device, prefers_channels_last
+from ssl_course.devices import pick_device, prefers_channels_last
+from ssl_course.optim import build_optimizer
+from ssl_course.precision import autocast, grad_scaler, resolve_precision
 from ssl_course.models import BACKBONES
 from ssl_course.train import optimizer_step
 from ssl_course.build import build_from_config
@@ -53,7 +55,7 @@ def _timed(step, batches, steps: int, warmup: int, batch_size: int, device: torc
 
 
 def _autocast(device: torch.device):
-    return bf16_autocast(device)  # as the trainer: bf16 where the GPU has it natively
+    return autocast(resolve_precision("auto", device), device)  # as the trainer: its precision on this device
 
 
 def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -61,20 +63,24 @@ def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last) if prefers_channels_last(device) else x
 
 
-def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int) -> tuple[float, float]:
-    """(model bound, full step) images/s with the package's method and data path."""
+def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int, precision: str | None = None,
+         channels_last: bool | None = None) -> tuple[float, float]:
+    """(model bound, full step) images/s with the package's method, optimiser and data path, in ``precision``
+    and memory layout (default: what the trainer picks on ``device``)."""
+    precision = resolve_precision(precision or config.precision, device)
+    channels_last = prefers_channels_last(device) if channels_last is None else channels_last
     torch.manual_seed(0)
     data = training_data(config, device)
     method = build_from_config(config, data.size).to(device)
-    if prefers_channels_last(device):
+    if channels_last:
         method = method.to(memory_format=torch.channels_last)
-    optimizer = torch.optim.SGD(method.parameter_groups(config.weight_decay), lr=0.01, momentum=0.9,
-                                fused=device.type == "cuda")
+    optimizer = build_optimizer(method, config, device)
+    scaler = grad_scaler(precision, device)
     step_fn = torch.compile(method.training_step) if config.compile else method.training_step
 
     def step(view1, view2):  # the trainer's own step
         optimizer_step(method, step_fn, optimizer, view1.to(device, non_blocking=True), view2.to(device, non_blocking=True),
-                   0, 10**6, autocast=_autocast(device), channels_last=prefers_channels_last(device))
+                       0, 10**6, autocast=autocast(precision, device), channels_last=channels_last, scaler=scaler)
 
     shape = (config.batch_size, 3, data.view_size, data.view_size)  # the views the trainer makes
     fixed = (torch.randn(shape, device=device), torch.randn(shape, device=device))

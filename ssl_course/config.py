@@ -12,6 +12,7 @@ from ssl_course.flags import setting
 from ssl_course.methods import METHODS, MethodConfig, SiameseMethod
 from ssl_course.models import BACKBONES
 from ssl_course.optim import OPTIMIZERS
+from ssl_course.precision import PRECISIONS
 
 # Fields that may differ when a run is resumed; everything else must match the checkpoint.
 RUNTIME_FIELDS = ("max_steps", "time_budget", "progress", "device", "checkpoint_every", "eval_every", "out", "overwrite",
@@ -28,8 +29,8 @@ class TrainConfig(MethodConfig):
     stay valid. Each field carries its help text, choices and bounds (``ssl_course.flags.setting``):
     ``ssl-course train``'s flags are made from them, and ``validate`` checks them.
 
-    The defaults are the CPU recipe every method shares (``presets.CPU_BASE``; a test keeps the two
-    equal); ``ssl_course.presets.preset(method)`` adds the method's own fields (CPU or FULL).
+    The defaults are the CPU recipe every method shares, but for its 20-px views (``presets.CPU_BASE`` adds
+    them); ``ssl_course.presets.preset(method)`` adds the method's own fields (CPU or FULL).
     """
 
     method: str = setting("simsiam", "the self-supervised method", choices=lambda: METHODS)
@@ -71,6 +72,9 @@ class TrainConfig(MethodConfig):
     num_workers: int = setting(2, "DataLoader workers (ImageFolder only)", at_least=0)
     strict_images: bool = setting(False, "ImageFolder: stop at the first undecodable image instead of skipping it")
     compile: bool = setting(False, "torch.compile the training step")
+    precision: str = setting("auto", "arithmetic of the step (auto: bf16 on GPUs with native bf16, fp16 with a "
+                                     "gradient scaler on other tensor-core GPUs such as a T4, fp32 on CPUs)",
+                             choices=PRECISIONS)
     gpu_aug: bool | None = setting(None, "keep in-memory images on the GPU and make the views there "
                                          "(None: on the training device)")
     optimizer: str = setting("sgd", "sgd, or lars for large batches (BYOL/SimCLR ImageNet recipe)", choices=OPTIMIZERS)

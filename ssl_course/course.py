@@ -14,7 +14,8 @@ import random
 import numpy as np
 import torch
 
-from ssl_course.presets import FULL_SOURCE, estimated_minutes, fit_budget, for_steps, preset
+from ssl_course.precision import auto_precision
+from ssl_course.presets import FULL_SOURCE, T4_CAPABILITY, estimated_minutes, fit_budget, for_steps, preset
 from ssl_course.config import TrainConfig, TrainResult
 from ssl_course.devices import pick_device
 
@@ -76,8 +77,9 @@ def run_config(method: str, full: bool = False, steps: int = 150, out: str | Non
         if "epochs" in overrides:
             return config
         fitted = fit_budget(config, runs=runs)
+        t4 = auto_precision("cuda", T4_CAPABILITY) if fitted.precision == "auto" else fitted.precision
         print(f"FULL: {FULL_SOURCE[method]}, cut to {fitted.epochs} of its {config.epochs} epochs: about "
-              f"{estimated_minutes(fitted):.0f} min on a free Colab T4 (an estimate; the papers' numbers need all of them)")
+              f"{estimated_minutes(fitted):.0f} min on a free Colab T4 in {t4} (an estimate; the papers' numbers need all of them)")
         return fitted
     config = preset(method, **{**NOTEBOOK_CPU, "out": out, **overrides})
     return config if "epochs" in overrides else for_steps(config, steps)

@@ -1,4 +1,5 @@
-"""Which device trains, and the two speed-ups the trainer turns on where they pay (channels_last, bf16)."""
+"""Which device trains, and the memory layout the trainer uses there (channels_last); the arithmetic
+precision is ``ssl_course.precision``."""
 from __future__ import annotations
 
 import torch
@@ -25,10 +26,3 @@ def pick_device(name: str = "auto") -> torch.device:
 def prefers_channels_last(device: torch.device) -> bool:
     """NHWC convolutions: faster on CUDA and on the CPU (``benchmarks/throughput.py`` measures it)."""
     return device.type in ("cuda", "cpu")
-
-
-def bf16_autocast(device: torch.device):
-    """bf16 autocast where the GPU computes in bf16 natively (Ampere and newer: A100, L4, H100); fp32 elsewhere,
-    including a T4 (free Colab), which would only emulate it, and CPUs."""
-    native = device.type == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False)
-    return torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=native)

@@ -45,3 +45,20 @@ class LARS(torch.optim.Optimizer):
                     buf.mul_(group["momentum"]).add_(update)
                 p.add_(buf, alpha=-group["lr"])
         return loss
+
+
+def peak_lr(config) -> float:
+    """The schedule's peak: the base lr (per 256 images) scaled linearly to ``config.batch_size``."""
+    return config.lr * config.batch_size / 256
+
+
+def build_optimizer(method, config, device: torch.device) -> torch.optim.Optimizer:
+    """The trainer's optimiser for ``method``: its parameter groups (encoder and predictor, each with its
+    weight decay and lr scale), SGD with momentum (fused on CUDA) or LARS, each group at the peak lr
+    (the trainer sets the scheduled lr before every step)."""
+    groups = method.parameter_groups(config.weight_decay)
+    for group in groups:
+        group["lr"] = peak_lr(config) * group["lr_scale"]
+    if config.optimizer == "lars":
+        return LARS(groups, lr=peak_lr(config), momentum=config.momentum)
+    return torch.optim.SGD(groups, lr=peak_lr(config), momentum=config.momentum, fused=device.type == "cuda")

@@ -33,16 +33,20 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
 
-from ssl_course.data import dataset_spec, train_size
+from ssl_course.data import dataset_spec
+from ssl_course.data.training import steps_per_epoch
 from ssl_course.config import TrainConfig
+from ssl_course.precision import auto_precision
 
 # Shared by every CPU run: what fits a laptop.
 # 20-px training views (random crops of the 32-px images; evaluation stays at 32 px) made by tensor
 # operations: a cheaper step, so more of them fit the same minutes (docs/decisions.md, "Smaller views,
 # more steps" and "Faster views").
-CPU_BASE = TrainConfig(dataset="shapes", backbone="convnet", width=16, batch_size=128, epochs=24, view_size=20,
-                       checkpoint_every=500, log_every=10)
+# TrainConfig's own defaults are the rest of the CPU recipe (shapes, ConvNet of width 16, batch 128, 24 epochs);
+# the views are the one field its default cannot carry, since 20 px suits 32-px images only.
+CPU_BASE = TrainConfig(view_size=20)
 # Per method, the fields that differ on the CPU (docs/decisions.md, "What decided the CPU recipe").
 CPU_METHOD = {
     "simclr": dict(lr=0.3, temperature=0.1),
@@ -86,9 +90,27 @@ def _recipe(base: TrainConfig, table: dict, method: str, overrides: dict) -> Tra
     return dataclasses.replace(base, **{"method": method, **table[method], **overrides})
 
 
+# A trial of the GPU recipes on any machine: with the environment variable SSL_COURSE_TRIAL set (to
+# anything but "" or "0"), every FULL and ImageNet preset stops after a few steps of a small batch, and
+# evaluates on a few images. Everything else (model, data, code path) stays the recipe's: the tests run
+# every FULL = True notebook, `ssl-course train --full`, the reference runs and the ImageNet script
+# this way on a CPU, against tiny datasets in the real on-disk formats.
+TRIAL_ENV = "SSL_COURSE_TRIAL"
+TRIAL = dict(max_steps=2, batch_size=8, eval_subset=64, checkpoint_every=1)
+
+
+def trial() -> bool:
+    """Whether ``SSL_COURSE_TRIAL`` asks for trial-sized GPU recipes."""
+    return os.environ.get(TRIAL_ENV, "") not in ("", "0")
+
+
+def _as_trial(config: TrainConfig) -> TrainConfig:
+    return dataclasses.replace(config, **TRIAL) if trial() else config
+
+
 def imagenet_preset(method: str, **overrides) -> TrainConfig:
     """The ImageNet recipe of ``method`` as a ``TrainConfig`` (``scripts/train_imagenet.py``'s defaults)."""
-    return _recipe(IMAGENET_BASE, IMAGENET_METHOD, method, overrides)
+    return _as_trial(_recipe(IMAGENET_BASE, IMAGENET_METHOD, method, overrides))
 
 
 def preset(method: str, full: bool = False, **overrides) -> TrainConfig:
@@ -100,47 +122,48 @@ def preset(method: str, full: bool = False, **overrides) -> TrainConfig:
     config = _recipe(FULL_BASE if full else CPU_BASE, FULL_METHOD if full else CPU_METHOD, method, overrides)
     if "view_size" not in overrides and dataset_spec(config.dataset).image_size != dataset_spec(CPU_BASE.dataset).image_size:
         config = dataclasses.replace(config, view_size=None)
-    return config
+    return _as_trial(config) if full else config
 
 
 # Training images a second (two views each, forward + backward) of ResNet-18 at 32 px on a free Colab
-# T4 in fp32. An estimate, not a measurement (the course had no GPU to time it on): lightly's
-# A6000 benchmark (SimSiam, 200 CIFAR-10 epochs in 88 min, about 1 890 images/s) scaled by the two
-# GPUs' fp32 throughput (T4 8.1, A6000 38.7 TFLOPS).
-T4_IMAGES_PER_SECOND = 400
+# T4. Estimates, not measurements (the course had no GPU to time them on; benchmarks/gpu_check.py sets
+# them against a measurement scaled by the GPUs' published rates). fp32: lightly's A6000 benchmark
+# (SimSiam, 200 CIFAR-10 epochs in 88 min, about 1 890 images/s, fp32) scaled by the two GPUs' fp32
+# throughput (T4 8.1, A6000 38.7 TFLOPS). fp16 (what "auto" picks on a T4): an assumed 2.5x, well below
+# the peak rates' 8x (65 vs 8.1 TFLOPS), since 32-px convolutions at this size do not keep tensor cores busy.
+T4_IMAGES_PER_SECOND = {"fp32": 400, "fp16": 1000}
+T4_CAPABILITY = (7, 5)
+
+
+def t4_images_per_second(config: TrainConfig) -> float:
+    """The estimate for ``config``'s precision on a T4 (bf16 is only emulated there: fp32's rate)."""
+    precision = auto_precision("cuda", T4_CAPABILITY) if config.precision == "auto" else config.precision
+    return T4_IMAGES_PER_SECOND.get(precision, T4_IMAGES_PER_SECOND["fp32"])
+
+
 NOTEBOOK_GPU_MINUTES = 60  # a notebook's FULL = True: about an hour of a free Colab GPU
-KNOWN_TRAIN_SIZES = {"cifar10": 50_000, "cifar100": 50_000, "stl10": 105_000}  # without the files on disk
 
 
-def _train_images(config: TrainConfig) -> int:
-    if config.train_subset:
-        return config.train_subset
-    return KNOWN_TRAIN_SIZES.get(config.dataset) or train_size(config.dataset, config.data_dir)
-
-
-def estimated_minutes(config: TrainConfig, images_per_second: float = T4_IMAGES_PER_SECOND) -> float:
+def estimated_minutes(config: TrainConfig, images_per_second: float | None = None) -> float:
     """How long ``config``'s training takes at ``images_per_second`` (default: the free-Colab estimate)."""
-    steps = config.epochs * max(1, _train_images(config) // config.batch_size)
+    images_per_second = images_per_second or t4_images_per_second(config)
+    steps = config.epochs * steps_per_epoch(config)
     if config.max_steps is not None:
         steps = min(steps, config.max_steps)
     return steps * config.batch_size / images_per_second / 60
 
 
 def fit_budget(config: TrainConfig, minutes: float = NOTEBOOK_GPU_MINUTES, runs: int = 1,
-               images_per_second: float = T4_IMAGES_PER_SECOND) -> TrainConfig:
+               images_per_second: float | None = None) -> TrainConfig:
     """``config`` with as many epochs as fit ``minutes / runs`` (at least 1, at most the recipe's)."""
-    per_epoch = max(1, _train_images(config) // config.batch_size) * config.batch_size / images_per_second / 60
+    images_per_second = images_per_second or t4_images_per_second(config)
+    per_epoch = steps_per_epoch(config) * config.batch_size / images_per_second / 60
     epochs = max(1, min(config.epochs, int(minutes / runs / per_epoch)))
     return dataclasses.replace(config, epochs=epochs)
 
 
-def steps_per_epoch(config: TrainConfig) -> int:
-    """Optimiser steps in one epoch of ``config``'s training set (without loading real images)."""
-    n = config.train_subset or train_size(config.dataset)
-    return max(1, (n // config.chunks) // config.batch_size)
-
-
 def for_steps(config: TrainConfig, steps: int) -> TrainConfig:
-    """``config`` stopped after ``steps`` steps, its lr schedule planned for exactly those steps."""
+    """``config`` stopped after ``steps`` steps (or its own ``max_steps``, if fewer), its lr schedule
+    planned for exactly ``steps``."""
     epochs = max(1, -(-steps // steps_per_epoch(config)))
-    return dataclasses.replace(config, max_steps=steps, epochs=epochs)
+    return dataclasses.replace(config, max_steps=min(steps, config.max_steps or steps), epochs=epochs)

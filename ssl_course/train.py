@@ -42,13 +42,14 @@ from ssl_course.checkpoint import (CheckpointError, load_checkpoint, prepare_run
                                   save_checkpoint, set_rng_state)
 from ssl_course.config import RUNTIME_FIELDS, TrainConfig, TrainResult
 from ssl_course.data.training import training_data
-from ssl_course.devices import bf16_autocast, pick_device, prefers_channels_last
+from ssl_course.devices import pick_device, prefers_channels_last
 from ssl_course.interrupts import StopSignals, TrainingDiverged, TrainingInterrupted
 from ssl_course.methods import SiameseMethod
 from ssl_course.methods.base import StepOutput
 from ssl_course.metrics import (commutator_norm, correlation, effective_rank, eigen_alignment, eigen_pairs, looks_collapsed,
                                 std_of_normalized)
-from ssl_course.optim import LARS
+from ssl_course.optim import build_optimizer, peak_lr
+from ssl_course.precision import autocast, grad_scaler, resolve_precision
 from ssl_course.build import build_from_config
 from ssl_course.scoring import evaluate, random_init_scores
 
@@ -56,10 +57,14 @@ SPECTRUM_LOGGED = 4  # with a linear head, F's top eigenvalues and W_p's along t
 
 
 def optimizer_step(method: SiameseMethod, step_fn, optimizer: torch.optim.Optimizer, view1: torch.Tensor, view2: torch.Tensor,
-               step: int, total_steps: int, autocast=None, channels_last: bool = False, check=None) -> StepOutput:
+                   step: int, total_steps: int, autocast=None, channels_last: bool = False, check=None,
+                   scaler: torch.amp.GradScaler | None = None) -> StepOutput:
     """One optimisation step, the same for the trainer and the benchmarks: the views in channels_last
     memory (if asked), forward under ``autocast``, ``check(loss)`` (e.g. stop on a non-finite loss),
-    backward, the optimiser step, then the method's own update (EMA target, DirectPred's W_p)."""
+    backward, the optimiser step, then the method's own update (EMA target, DirectPred's W_p).
+
+    With fp16's ``scaler`` the loss is scaled before backward and the step is skipped when a gradient
+    overflowed (``ssl_course.precision``); the method's own update runs either way."""
     if channels_last:
         view1 = view1.contiguous(memory_format=torch.channels_last)
         view2 = view2.contiguous(memory_format=torch.channels_last)
@@ -68,8 +73,13 @@ def optimizer_step(method: SiameseMethod, step_fn, optimizer: torch.optim.Optimi
     if check is not None:
         check(output.loss)
     optimizer.zero_grad(set_to_none=True)
-    output.loss.backward()
-    optimizer.step()
+    if scaler is None:
+        output.loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(output.loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
     method.after_optimizer_step(output, step, total_steps)
     return output
 
@@ -138,16 +148,16 @@ class Run:
             method.to(memory_format=torch.channels_last)
         if context.enabled and config.sync_bn:
             self.method = method = torch.nn.SyncBatchNorm.convert_sync_batchnorm(method)
-        groups = method.parameter_groups(config.weight_decay)
-        self.optimizer = (LARS(groups, lr=0.0, momentum=config.momentum) if config.optimizer == "lars" else
-                          torch.optim.SGD(groups, lr=0.0, momentum=config.momentum, fused=device.type == "cuda"))
+        self.optimizer = build_optimizer(method, config, device)
+        self.precision = resolve_precision(config.precision, device)
+        self.autocast, self.scaler = autocast(self.precision, device), grad_scaler(self.precision, device)
         self.step_fn = torch.compile(method.training_step) if config.compile else method.training_step
         if context.enabled:  # gradients averaged across ranks inside backward
             ddp = distributed.wrap(method, context, device)
             self.step_fn = lambda view1, view2: StepOutput(*ddp(view1, view2))  # noqa: E731
         self.total_steps = config.epochs * self.data.steps_per_epoch
         self.warmup_steps = int(config.warmup_epochs * self.data.steps_per_epoch)
-        self.peak_lr = config.lr * config.batch_size / 256
+        self.peak_lr = peak_lr(config)
         self.step, self.seconds_before = 0, 0.0
         if checkpoint is not None:
             self._restore(checkpoint)
@@ -159,7 +169,6 @@ class Run:
         self.stop_at = self.total_steps if config.max_steps is None else min(self.total_steps, config.max_steps)
         self.collapse_step, self.collapsed = None, False
         self.last = {"loss": float("nan"), "std_of_normalized": float("nan"), "effective_rank": float("nan")}
-        self.autocast = bf16_autocast(device)
 
     def _note_cpu(self) -> None:
         global _cpu_noted
@@ -172,6 +181,8 @@ class Run:
         try:
             self.method.load_state_dict(checkpoint["model"])
             self.optimizer.load_state_dict(checkpoint["optimizer"])
+            if self.scaler is not None and checkpoint.get("scaler") is not None:
+                self.scaler.load_state_dict(checkpoint["scaler"])
         except (RuntimeError, KeyError, ValueError) as err:
             raise CheckpointError(f"checkpoint does not match this model ({str(err).splitlines()[0][:120]})") from None
         set_rng_state(checkpoint["rng_per_rank"][self.context.rank] if self.context.enabled else checkpoint["rng"])
@@ -184,6 +195,7 @@ class Run:
             return
         save_checkpoint({
             "model": self.method.state_dict(), "optimizer": self.optimizer.state_dict(), "rng": states[0],
+            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             **({"rng_per_rank": states} if self.context.enabled else {}),
             "step": self.step, "seconds": seconds, "config": dataclasses.asdict(self.config),
         }, self.out / "last.pt")
@@ -202,7 +214,8 @@ class Run:
         for group in self.optimizer.param_groups:
             group["lr"] = (self.peak_lr if group.get("fixed_lr") else lr) * group["lr_scale"]
         output = optimizer_step(self.method, self.step_fn, self.optimizer, view1, view2, self.step, self.total_steps,
-                            autocast=self.autocast, channels_last=self.channels_last, check=self.stop_if_diverged)
+                                autocast=self.autocast, channels_last=self.channels_last, check=self.stop_if_diverged,
+                                scaler=self.scaler)
         self.step += 1
         row = {"step": self.step, "epoch": epoch, "loss": output.loss.item(), "lr": lr}
         if self.step % self.config.log_every == 0 or self.step == self.stop_at:

@@ -111,7 +111,8 @@ def test_step_timing_runs_each_variant_in_its_precision_and_memory_format(monkey
     bench = load_benchmark("step_variants")
     times = bench.time_step_variants(config, steps=2, warmup=1)
     assert list(times) == list(bench.STEP_VARIANTS) and all(t > 0 for t in times.values())
-    expected = [(torch.bfloat16 if bf16 else torch.float32, channels_last) for bf16, channels_last in bench.STEP_VARIANTS.values()]
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+    expected = [(dtypes[precision], channels_last) for precision, channels_last in bench.STEP_VARIANTS.values()]
     assert seen == [e for e in expected for _ in range(3)]  # warm-up + timed steps of each variant
     fig = plot_step_times(times)
     labels = [t.get_text() for t in fig.axes[0].texts]
@@ -124,11 +125,63 @@ def test_the_step_time_sentence_is_written_from_the_measured_factors():
     assert bench.speed_factors(times) == {"fp32": 1.0, "bf16 autocast": 0.25, "channels_last": 1.25,
                                           "bf16 + channels_last": 100 / 97}
     assert bench.describe(times, "cpu") == (
-        "On this cpu, speed relative to fp32: bf16 autocast 0.25x (4.0x slower), channels_last 1.25x (faster), "
-        "both 1.03x (the same within 10 %).")
+        "Measured on this machine (cpu), speed relative to fp32: bf16 autocast 0.25x (4.0x slower), "
+        "channels_last 1.25x (faster), both 1.03x (the same within 10 %).")
 
 
 def test_step_variants_refuses_a_step_count_below_one_in_one_line(capsys):
     bench = _load_benchmark("step_variants")
     assert bench.main(["--steps", "0", "--device", "cpu"]) == 2
     assert capsys.readouterr().err.strip() == "step_variants: steps must be >= 1 and warmup >= 0, got steps=0, warmup=3"
+
+
+def test_every_precision_variant_runs_in_its_dtype_with_the_trainers_optimiser():
+    from ssl_course.train import TrainConfig
+
+    bench = _load_benchmark("step_variants")
+    assert list(bench.ALL_VARIANTS) == ["fp32", "fp32 + channels_last", "bf16", "bf16 + channels_last", "fp16",
+                                        "fp16 + channels_last"]
+    config = TrainConfig(method="simsiam", batch_size=8, width=4, proj_hidden_dim=16, proj_dim=8, device="cpu")
+    times = bench.time_step_variants(config, steps=1, warmup=0, variants={"fp16": ("fp16", False)})
+    assert list(times) == ["fp16"] and times["fp16"] > 0
+
+
+def test_gpu_check_scales_a_measurement_to_a_t4_by_the_published_rates():
+    check = _load_benchmark("gpu_check")
+    assert check.gpu_key("NVIDIA H200") == "H200" and check.gpu_key("Tesla T4") == "T4" and check.gpu_key("cpu") is None
+    # 989 dense fp16 TFLOPS on an H200, 65 on a T4
+    assert check.t4_scaled(9890.0, "NVIDIA H200", "fp16") == pytest.approx(650.0)
+    assert check.t4_scaled(670.0, "NVIDIA H100 80GB HBM3", "fp32") == pytest.approx(81.0)
+    assert check.t4_scaled(100.0, "NVIDIA H200", "bf16") is None  # a T4 has no bf16 rate
+    assert check.t4_scaled(100.0, "cpu (x86_64)", "fp32") is None
+
+
+@pytest.mark.slow
+def test_gpu_check_cpu_mode_measures_every_part_and_writes_its_table(tmp_path, monkeypatch):
+    check = _load_benchmark("gpu_check")
+    docs = tmp_path / "scaling.md"
+    docs.write_text(f"before\n{check.MARKERS[0]}\nold\n{check.MARKERS[1]}\nafter\n")
+    monkeypatch.setattr(check, "DOCS", docs)
+    out = tmp_path / "check.json"
+    assert check.main(["--cpu", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["cpu_mode"] and result["auto_precision"] == "fp32"
+    assert [(r["precision"], r["channels_last"]) for r in result["step_grid"]] == check.VARIANTS
+    for row in result["step_grid"]:
+        assert row["model_bound_img_s"] > 0 and row["trainer_over_bound"] == pytest.approx(
+            row["trainer_img_s"] / row["model_bound_img_s"], abs=2e-3)
+    assert result["full_run"]["steps"] == check.SIZES["cpu"][3] and result["full_run"]["steps_per_second"] > 0
+    assert [(r["precision"], r["estimate_img_s"]) for r in result["colab_estimate"]] == [("fp32", 400), ("fp16", 1000)]
+    assert all(r["scaled_to_t4_img_s"] is None for r in result["colab_estimate"])  # a CPU has no published rate
+    assert docs.read_text() == f"before\n{check.MARKERS[0]}\nold\n{check.MARKERS[1]}\nafter\n"  # --cpu leaves docs alone
+    check.write_docs(result, docs)
+    assert "| fp16 | yes |" in docs.read_text() and docs.read_text().endswith("after\n")
+    assert check.load_result(tmp_path / "none.json") is None
+
+
+def test_gpu_check_without_a_gpu_says_so_in_one_line(capsys):
+    check = _load_benchmark("gpu_check")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here: the check would run")
+    assert check.main([]) == 2
+    assert capsys.readouterr().err.strip() == "gpu_check: no CUDA GPU here; run it on one, or pass --cpu for the toy-sized check"

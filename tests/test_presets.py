@@ -13,14 +13,15 @@ def cli_config(*flags):
     return train_config(build_parser().parse_args(["train", *flags]))
 
 
-def test_trainconfig_defaults_are_the_cpu_base_and_simsiam_adds_its_row():
+def test_the_cpu_base_and_simsiam_adds_its_row():
     import dataclasses
 
     from ssl_course.presets import CPU_BASE, CPU_METHOD
 
-    # the CPU base is TrainConfig()'s defaults with 20-px views, which suit 32-px images only: the field's
-    # own default stays "the images' size"
-    assert dataclasses.replace(TrainConfig(), view_size=20) == CPU_BASE
+    # the CPU recipe trains the course's ConvNet on shapes with 20-px views of its 32-px images
+    assert (CPU_BASE.dataset, CPU_BASE.backbone, CPU_BASE.width, CPU_BASE.batch_size, CPU_BASE.view_size) == \
+        ("shapes", "convnet", 16, 128, 20)
+    assert TrainConfig().view_size is None  # the field's own default: the images' size
     assert preset("simsiam") == dataclasses.replace(CPU_BASE, **CPU_METHOD["simsiam"])
     assert preset("simsiam").pred_hidden_dim == 512 and preset("byol").pred_hidden_dim is None
 
@@ -118,26 +119,52 @@ def test_unknown_method_is_one_clear_error():
 def test_notebook_full_runs_fit_an_hour_of_a_free_gpu_and_keep_the_recipe(method, runs, capsys):
     from ssl_course.course import run_config
     from ssl_course.data import dataset_spec
-    from ssl_course.presets import T4_IMAGES_PER_SECOND, estimated_minutes
+    from ssl_course.presets import estimated_minutes
 
     config = run_config(method, full=True, runs=runs)
     recipe = preset(method, full=True)
     assert dataset_spec(config.dataset).name == "cifar10" and config.backbone == "resnet18"
     assert (config.lr, config.batch_size, config.weight_decay) == (recipe.lr, recipe.batch_size, recipe.weight_decay)
     assert 1 <= config.epochs < recipe.epochs
-    # by hand: 50 000 CIFAR-10 images in whole batches, two views each, at the estimated T4 speed
-    minutes = config.epochs * (50_000 // config.batch_size) * config.batch_size / T4_IMAGES_PER_SECOND / 60
+    # by hand: 50 000 CIFAR-10 images in whole batches, two views each, at a T4's estimated 1 000 images/s
+    # in fp16, the precision "auto" gives a T4
+    minutes = config.epochs * (50_000 // config.batch_size) * config.batch_size / 1000 / 60
     assert estimated_minutes(config) == pytest.approx(minutes)
     assert runs * minutes <= 60 < runs * minutes * (config.epochs + 1) / config.epochs
     assert f"cut to {config.epochs} of its {recipe.epochs} epochs" in capsys.readouterr().out
     assert run_config(method, full=True, epochs=2).epochs == 2  # an explicit length is kept
 
 
+def test_the_colab_hour_is_sized_by_the_precision_it_runs_in():
+    from ssl_course.presets import estimated_minutes, fit_budget
+
+    auto, fp32 = fit_budget(preset("simsiam", full=True)), fit_budget(preset("simsiam", full=True, precision="fp32"))
+    # 97 steps of 512 images an epoch: 49.7 s at 1 000 images/s (fp16), 124.2 s at 400 (fp32)
+    assert (auto.epochs, fp32.epochs) == (72, 28)
+    assert estimated_minutes(fp32) == pytest.approx(28 * 97 * 512 / 400 / 60)
+    bf16 = preset("simsiam", full=True, precision="bf16")  # emulated on a T4: no faster than fp32
+    assert estimated_minutes(bf16) == pytest.approx(estimated_minutes(dataclasses.replace(bf16, precision="fp32")))
+
+
 def test_collapse_full_sweep_fits_the_hour():
-    from ssl_course.presets import T4_IMAGES_PER_SECOND
     from ssl_course.studies.collapse import GPU_STEPS
 
-    assert 3 * GPU_STEPS * preset("simsiam", full=True).batch_size / T4_IMAGES_PER_SECOND / 60 <= 60
+    assert 3 * GPU_STEPS * preset("simsiam", full=True).batch_size / 1000 / 60 <= 60 < 3 * (GPU_STEPS + 1) * 512 / 1000 / 60
+
+
+def test_steps_per_epoch_counts_the_data_folder_the_subset_and_the_chunks(tmp_path):
+    from fake_data import write_cifar10
+    from ssl_course.data.training import steps_per_epoch, train_images
+
+    write_cifar10(tmp_path, n_per_batch=20)  # 100 training images on disk
+    config = preset("simsiam", full=True, data_dir=str(tmp_path), batch_size=8)
+    assert (train_images(config), steps_per_epoch(config)) == (100, 12)
+    assert steps_per_epoch(dataclasses.replace(config, chunks=4)) == 3  # 25 images a chunk
+    assert train_images(dataclasses.replace(config, train_subset=40)) == 40
+    assert train_images(dataclasses.replace(config, train_subset=4000)) == 100  # no more than there are
+    # not on disk yet (before --download): CIFAR-10's published 50 000
+    assert train_images(dataclasses.replace(config, data_dir=str(tmp_path / "empty"))) == 50_000
+    assert for_steps(config, 30).epochs == 3  # 12 steps an epoch: 30 steps need 3 epochs
 
 
 @pytest.mark.parametrize("change, message", [

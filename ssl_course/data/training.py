@@ -9,6 +9,10 @@
 ``views(epoch, start_batch)`` (pairs of augmented views, resumable at any batch),
 ``eval_sets(subset)`` (what kNN and the probe read) and ``steps_per_epoch``. The order of an
 epoch is a function of (seed, epoch) only (``epoch_order``), so a resumed run needs just the step.
+
+``train_images(config)`` and ``steps_per_epoch(config)`` are the one place that counts a run's images
+and steps: the trainer, the presets' schedules and time estimates, the notebooks and the studies all
+ask them.
 """
 from __future__ import annotations
 
@@ -18,7 +22,29 @@ from torch.utils.data import DataLoader, Sampler
 
 from ssl_course import distributed
 from ssl_course.augment import BATCH_AUGMENTS, eval_transform, two_view_transform
-from ssl_course.data import ArrayDataset, as_tensors, dataset_spec, load_dataset
+from ssl_course.data import ArrayDataset, DatasetNotFoundError, as_tensors, dataset_spec, load_dataset, train_size
+
+# the real datasets' training images, for sizing a run before their files are on disk (before --download)
+PUBLISHED_TRAIN_SIZES = {"cifar10": 50_000, "cifar100": 50_000, "stl10": 105_000}
+
+
+def train_images(config) -> int:
+    """The training images a run of ``config`` draws from: its ``train_subset`` of the training split in
+    ``config.data_dir`` (the published size when a real dataset's files are not there yet)."""
+    try:
+        n = train_size(config.dataset, config.data_dir)
+    except DatasetNotFoundError:
+        if config.dataset not in PUBLISHED_TRAIN_SIZES:
+            raise
+        n = PUBLISHED_TRAIN_SIZES[config.dataset]
+    return min(n, config.train_subset) if config.train_subset else n
+
+
+def steps_per_epoch(config, n: int | None = None) -> int:
+    """Optimiser steps in one epoch of ``config`` over ``n`` training images (default: ``train_images``):
+    one pass over a chunk (all images unless ``chunks`` > 1), whole batches only."""
+    n = train_images(config) if n is None else n
+    return max(1, (n // config.chunks) // config.batch_size)
 
 
 def epoch_order(n: int, seed: int, epoch: int, chunks: int = 1, chunk_epochs: int = 1,
@@ -67,7 +93,7 @@ class TrainData:
             raise ValueError(f"batch size {config.batch_size} exceeds the {n} training images")
         if not 1 <= config.chunks <= n // config.batch_size:
             raise ValueError(f"chunks must be between 1 and {n // config.batch_size} (one batch each), got {config.chunks}")
-        self.steps_per_epoch = (n // config.chunks) // config.batch_size
+        self.steps_per_epoch = steps_per_epoch(config, n)
 
     def order(self, epoch: int) -> torch.Tensor:
         config = self.config

@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ssl_course.presets import NOTEBOOK_GPU_MINUTES, T4_IMAGES_PER_SECOND
+from ssl_course.presets import NOTEBOOK_GPU_MINUTES, preset, t4_images_per_second
 
 # AUC from the paper's released ImageNet ResNet-18 spectra, by fraction of the data (quoted, not ours)
 PAPER_AUC = {0.01: 0.610, 0.05: 0.748, 0.10: 0.845, 0.20: 0.879, 0.50: 0.871, 1.00: 0.858}
 # which shipped runs are the three training orders of the same 100 000 images at width 16
 REGIMES = {"data-w16-n100000": "multi-epoch", "stream-w16-continual": "continual", "stream-w16-hybrid": "hybrid"}
 # FULL: ResNet-18 on CIFAR-10, batch 512; the notebook's live runs fit about an hour of a free Colab GPU
-GPU_STEPS = int(NOTEBOOK_GPU_MINUTES / 3 * 60 * T4_IMAGES_PER_SECOND / 512)
+GPU_STEPS = int(NOTEBOOK_GPU_MINUTES / 3 * 60 * t4_images_per_second(preset("simsiam", full=True)) / 512)
 
 
 def isotropic_auc(dim: int) -> float:

@@ -26,7 +26,8 @@ import torch
 
 from ssl_course.checkpoint import save_checkpoint
 from ssl_course.data import SHAPES_DATASETS
-from ssl_course.presets import for_steps, preset, steps_per_epoch
+from ssl_course.data.training import steps_per_epoch
+from ssl_course.presets import for_steps, preset
 from ssl_course.studies import reference
 from ssl_course.studies.assets import reference_dir
 from ssl_course.studies.fitting import fitting_losses
@@ -98,9 +99,11 @@ def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool
         if changes.get("chunks", 1) > 1:  # 64 images hold at most 4 batches of 16
             changes.update(chunks=2, **({"iid_from_epoch": 1} if changes.get("iid_from_epoch") else {}))
         steps = steps and 4
+    if full:  # the FULL recipe's data and network (CIFAR-10, ResNet-18) in place of the CPU study's
+        changes = {k: v for k, v in changes.items() if k not in ("dataset", "width")}
     config = preset(method, full=full, **changes, seed=seed, out=str(work), overwrite=True, progress=not smoke,
                     checkpoint_every=100)
-    if steps is not None and not full:
+    if steps is not None:
         config = for_steps(config, steps) if "epochs" not in changes else dataclasses.replace(config, max_steps=steps)
     # kNN on a subset at most once an epoch, at most 16 and at least 8 times a run: the curve the notebooks plot
     # with seed bands
