@@ -104,13 +104,14 @@ def trial() -> bool:
     return os.environ.get(TRIAL_ENV, "") not in ("", "0")
 
 
-def _as_trial(config: TrainConfig) -> TrainConfig:
-    return dataclasses.replace(config, **TRIAL) if trial() else config
+def _as_trial(config: TrainConfig, overrides: dict) -> TrainConfig:
+    """``config`` trial-sized, but for the fields the caller set itself (e.g. ``--max-steps`` of a resume)."""
+    return dataclasses.replace(config, **{k: v for k, v in TRIAL.items() if k not in overrides}) if trial() else config
 
 
 def imagenet_preset(method: str, **overrides) -> TrainConfig:
     """The ImageNet recipe of ``method`` as a ``TrainConfig`` (``scripts/train_imagenet.py``'s defaults)."""
-    return _as_trial(_recipe(IMAGENET_BASE, IMAGENET_METHOD, method, overrides))
+    return _as_trial(_recipe(IMAGENET_BASE, IMAGENET_METHOD, method, overrides), overrides)
 
 
 def preset(method: str, full: bool = False, **overrides) -> TrainConfig:
@@ -122,7 +123,7 @@ def preset(method: str, full: bool = False, **overrides) -> TrainConfig:
     config = _recipe(FULL_BASE if full else CPU_BASE, FULL_METHOD if full else CPU_METHOD, method, overrides)
     if "view_size" not in overrides and dataset_spec(config.dataset).image_size != dataset_spec(CPU_BASE.dataset).image_size:
         config = dataclasses.replace(config, view_size=None)
-    return _as_trial(config) if full else config
+    return _as_trial(config, overrides) if full else config
 
 
 # Training images a second (two views each, forward + backward) of ResNet-18 at 32 px on a free Colab

@@ -55,8 +55,7 @@ if FULL and "google.colab" in sys.modules:  # the run folder on Drive: it surviv
     RUNS = "/content/drive/MyDrive/ssl_course_runs"
 hour = fit_budget(preset("simsiam", full=True))
 out = f"{RUNS}/simsiam-cifar10"
-print(f"{hour.epochs} of the recipe's 800 epochs fit about {estimated_minutes(hour):.0f} min of a T4 in fp16 "
-      f"(the preset's estimate; in fp32, {fit_budget(preset('simsiam', full=True, precision='fp32')).epochs} epochs)")
+print(f"{hour.epochs} of the recipe's 800 epochs fit about {estimated_minutes(hour):.0f} min of a T4 (the preset's estimate)")
 print(f"!ssl-course train --method simsiam --full --download --epochs {hour.epochs} --out {out}")
 print(f"!ssl-course train --method simsiam --full --download --epochs {hour.epochs} --out {out} --resume   # after a reset")
 print(f"!ssl-course eval --checkpoint {out}/last.pt --json")
@@ -66,10 +65,7 @@ print("to expect after that hour: kNN around 0.6 on CIFAR-10 - an estimate from 
 # %% [markdown]
 # With `FULL = True` the next cell trains that hour itself (and, rerun after a disconnect, resumes from
 # the checkpoint on Drive). On the CPU it runs the very same code path, tiny. On CUDA the trainer uses
-# channels_last and mixed precision (`--precision auto`): bf16 autocast where the GPU has it natively
-# (A100, L4, H100), fp16 autocast with a gradient scaler on a T4 or V100 (fp16's narrow range would
-# let small gradients underflow, so the loss is scaled up before backward and the step skipped when a
-# gradient overflows). Checkpoints are atomic and carry the scaler's state, so a resumed run continues exactly.
+# channels_last, and bf16 autocast where the GPU has it natively; checkpoints are atomic.
 
 # %% tags=["nbval-check-output"]
 from ssl_course.course import run_config
@@ -84,48 +80,29 @@ else:  # the same code path, tiny: a ResNet-18 on shapes for a handful of steps
 print(f"backbone {config.backbone}, {result.steps} steps, loss within SimSiam's [-1, 1]: {-1 <= result.loss <= 1}")
 
 # %% [markdown]
-# ## What bf16 and channels_last buy, measured on this machine
+# ## What bf16 and channels_last buy, measured
 # One training step (forward, backward, SGD step on a batch of random 32 px views) timed four ways
-# on the machine running this notebook, 20 steps each after 3 untimed warm-up steps: in fp32, under bf16
-# autocast, with channels_last memory, and both. The timing is `benchmarks/step_variants.py`, loaded here
-# so the notebook can plot it. On the CPU it times the course's small ConvNet at batch 32 (a ResNet-18
-# step takes seconds there); with `FULL = True`, the FULL recipe's ResNet-18 at its batch.
+# on this machine, 20 steps each after 3 untimed warm-up steps: in fp32, under bf16 autocast, with
+# channels_last memory, and both. The timing is `benchmarks/step_variants.py`, loaded here so the
+# notebook can plot it. On the CPU it times the course's small ConvNet at batch 32 (a ResNet-18 step
+# takes seconds there); with `FULL = True`, the ResNet-18 of the FULL recipe at batch 256.
 
 # %%
 from ssl_course.course import load_benchmark, plot_step_times
 
 step_variants = load_benchmark("step_variants")
-timing = preset("simsiam", full=True) if FULL else run_config("simsiam", batch_size=32)
-steps = min(20, timing.max_steps or 20)  # a trial run (SSL_COURSE_TRIAL, the tests) times only its few steps
-times = step_variants.time_step_variants(timing, steps=steps, warmup=min(3, steps), device=device)
-plot_step_times(times, title=f"{timing.backbone} step, batch {timing.batch_size}, measured on this machine ({device.type})")
+timing = run_config("simsiam", backbone="resnet18", batch_size=256) if FULL else run_config("simsiam", batch_size=32)
+times = step_variants.time_step_variants(timing, steps=20, warmup=3, device=device)
+plot_step_times(times, title=f"{timing.backbone} step, batch {timing.batch_size}, on {device.type}")
 print(step_variants.describe(times, device.type))
 
 # %% [markdown]
-# The sentence above the bars is written from this machine's measurement, and it holds for this
-# machine only. Most CPUs have no bf16 matrix units, so under autocast the casts can cost more than
-# they save. On an NVIDIA GPU of the Ampere generation or newer (A100, L4, H100) bf16 autocast runs the
-# convolutions on tensor cores and channels_last is the layout they want, so the trainer turns both on
-# there. A T4, the free Colab GPU, has fp16 tensor cores but no bf16 units: the trainer runs it in fp16
-# with a gradient scaler. Run this cell on your GPU to see its factors.
-#
-# ## Measured on a GPU
-# `benchmarks/gpu_check.py` is the course's one prepared GPU measurement: the trainer against the
-# model's own bound in fp32, bf16 and fp16, a short FULL SimSiam run, and the Colab estimate above set
-# against what a GPU measured. The next cell shows its last result, or says that none exists yet.
-
-# %%
-gpu_check = load_benchmark("gpu_check")
-result = gpu_check.load_result()
-if result is None:
-    print("No GPU has run benchmarks/gpu_check.py for the course yet: the T4 numbers above are estimates.\n"
-          "On a GPU: python benchmarks/gpu_check.py (a few minutes, no download).")
-else:
-    from IPython.display import Markdown, display
-
-    display(Markdown(gpu_check.markdown(result)))
-
-# %% [markdown]
+# The sentence above the bars is written from this machine's measurement. Most CPUs have no bf16
+# matrix units, so under autocast the casts can cost more than they save. On an NVIDIA GPU of the
+# Ampere generation or newer (A100, L4, H100) bf16 autocast runs the convolutions on tensor cores and
+# channels_last is the layout they want, so the trainer turns both on there. A T4, the free Colab GPU,
+# has no bf16 units: the trainer stays in fp32 on it (bf16 would only be emulated, and slower). Run
+# this cell on your GPU to see its factors.
 #
 # ## What to expect
 # | run | setting | linear top-1 |
@@ -138,9 +115,7 @@ else:
 # ## Summary
 # * The notebooks' trainer is the full trainer: switch `FULL = True` on a GPU; on Colab the run is sized to
 #   about an hour and kept on Drive, so it fits a free session and resumes after a reset.
-# * channels_last is on by default; bf16 autocast on GPUs with native bf16, fp16 with a gradient scaler on a T4
-#   or V100, fp32 on CPUs (`--precision` chooses); resume is exact, the scaler included.
-# * Measure what they buy on your machine with `benchmarks/step_variants.py`, and on a GPU with
-#   `benchmarks/gpu_check.py`.
+# * channels_last is on by default, bf16 autocast on GPUs with native bf16; resume is exact.
+# * Measure what they buy on your machine with `benchmarks/step_variants.py`.
 #
 # **References**: Chen & He 2021; Tian, Chen & Ganguli 2021.

@@ -104,7 +104,7 @@ def run_config(name: str, seed: int, work: Path, full: bool = False, smoke: bool
     config = preset(method, full=full, **changes, seed=seed, out=str(work), overwrite=True, progress=not smoke,
                     checkpoint_every=100)
     if steps is not None:
-        config = for_steps(config, steps) if "epochs" not in changes else dataclasses.replace(config, max_steps=steps)
+        config = for_steps(config, steps) if "epochs" not in changes else dataclasses.replace(config, max_steps=min(steps, config.max_steps or steps))
     # kNN on a subset at most once an epoch, at most 16 and at least 8 times a run: the curve the notebooks plot
     # with seed bands
     total = config.max_steps or config.epochs * steps_per_epoch(config)
