@@ -10,7 +10,7 @@ For one method / backbone / batch size, on one device, three measurements of the
   DataLoader with workers, lightly's SimSiam heads and loss, views copied to the device.
 
 The data is the built-in ``shapes`` set (32 px, CIFAR's size; no download). Every side uses
-channels_last (CUDA and CPU) and, on CUDA, bf16 autocast, as the trainer does. Prints one JSON line: images/s of each and the
+channels_last (CUDA and CPU) and the trainer's precision on the device (`ssl_course.precision`), as the trainer does. Prints one JSON line: images/s of each and the
 ratios b/a (goal >= 0.85) and b/c (goal >= 3).
 
     python benchmarks/throughput.py --method simsiam --backbone resnet18 --batch-size 512   # a GPU

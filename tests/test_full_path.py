@@ -13,7 +13,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from fake_data import write_cifar10, write_imagefolder
 from ssl_course.checkpoint import load_checkpoint
