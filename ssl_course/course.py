@@ -74,11 +74,9 @@ def run_config(method: str, full: bool = False, steps: int = 150, out: str | Non
     """
     if full:
         config = preset(method, full=True, **{**NOTEBOOK_FULL, "out": out, **overrides})
-        if "epochs" in overrides:
-            return config
-        fitted = fit_budget(config, runs=runs)
+        fitted = config if "epochs" in overrides else fit_budget(config, runs=runs)
         t4 = auto_precision("cuda", T4_CAPABILITY) if fitted.precision == "auto" else fitted.precision
-        print(f"FULL: {FULL_SOURCE[method]}, cut to {fitted.epochs} of its {config.epochs} epochs: about "
+        print(f"FULL: {FULL_SOURCE[method]}, {fitted.epochs} of its {preset(method, full=True).epochs} epochs: about "
               f"{estimated_minutes(fitted):.0f} min on a free Colab T4 in {t4} (an estimate; the papers' numbers need all of them)")
         return fitted
     config = preset(method, **{**NOTEBOOK_CPU, "out": out, **overrides})

@@ -138,9 +138,11 @@ def score_features(train_features, train_labels, test_features, test_labels, k: 
     return scores
 
 
-def pixel_knn(dataset: str = "shapes", k: int = 200) -> float:
-    """kNN accuracy on raw pixels (cosine similarity of flattened images): the floor every encoder should beat."""
+def pixel_knn(dataset: str = "shapes", k: int = 200, root: str | None = None) -> float:
+    """kNN accuracy on raw pixels (cosine similarity of flattened images): the floor every encoder should beat.
+
+    ``root`` is the folder of a real dataset (a config's ``data_dir``); built-in datasets ignore it."""
     from ssl_course.data import dataset_tensors
 
-    (train_x, train_y), (test_x, test_y) = dataset_tensors(dataset)
+    (train_x, train_y), (test_x, test_y) = dataset_tensors(dataset, root=root)
     return knn_accuracy(train_x.flatten(1).float(), train_y, test_x.flatten(1).float(), test_y, k=k)

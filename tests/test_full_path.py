@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbclient import NotebookClient
 
 from fake_data import write_cifar10, write_imagefolder
 from ssl_course.checkpoint import load_checkpoint
@@ -44,6 +45,30 @@ def trial(workdir, monkeypatch):
 
 def test_six_notebooks_have_a_full_switch():
     assert [p.stem[:2] for p in FULL_NOTEBOOKS] == ["01", "02", "03", "06", "07", "08"]
+
+
+def test_every_notebook_runs_end_to_end_with_full_true(trial):
+    """The six notebooks as a learner gets them, ``FULL = True`` set, run one after another in one kernel
+    (``%reset -f`` between them) from a folder whose data/ holds the small CIFAR-10: no cell may fail,
+    and each notebook's runs go through the FULL preset (run_config's "FULL:" line)."""
+    combined, segments = nbformat.v4.new_notebook(), []
+    for path in FULL_NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        switch = next(c for c in nb.cells if c.cell_type == "code" and "\nFULL = False" in "\n" + c.source)
+        switch.source = switch.source.replace("FULL = False", "FULL = True", 1)
+        combined.cells.append(nbformat.v4.new_code_cell("%reset -f"))
+        start = len(combined.cells)
+        combined.cells += [c for c in nb.cells if c.cell_type == "code"]
+        segments.append((path.stem, start, len(combined.cells)))
+    client = NotebookClient(combined, timeout=600, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(trial)}})
+    client.execute()
+    for name, start, end in segments:
+        cells = combined.cells[start:end]
+        errors = [f"cell {i}: {o.ename}: {o.evalue}" for i, c in enumerate(cells) for o in c.outputs if o.output_type == "error"]
+        assert errors == [], f"{name} with FULL = True: {errors[0]}"
+        text = "".join(o.get("text", "") for c in cells for o in c.outputs if o.output_type == "stream")
+        assert "FULL: " in text, f"{name}: no run went through the FULL preset"
 
 
 def test_cli_full_trains_resumes_and_evaluates(trial, capsys):

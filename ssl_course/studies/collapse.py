@@ -131,6 +131,9 @@ def live_sweep(sizes=(128, 10_000), width: int = 16, steps: int = 300, seed: int
         data = {} if full else {"dataset": dataset, "width": width}
         config = for_steps(preset("simsiam", full=full, seed=seed, out=None, progress=progress, checkpoint_every=0,
                                   train_subset=images, **data), GPU_STEPS if full else steps)
+        if full:
+            print(f"FULL: SimSiam's CIFAR-10 recipe ({config.backbone}, batch {config.batch_size}) for "
+                  f"{config.max_steps} steps on the first {images} training images")
         result = train(config)
         fitting = fitting_losses(result.method, config)
         dim = len(result.spectrum)
