@@ -160,7 +160,7 @@ def with_times(text: str, timings: dict[str, int], number: str | None = None) ->
 def write_timings(timings: dict[str, int]) -> None:
     """Store ``timings`` and write them into every place that shows them."""
     TIMINGS.write_text(json.dumps(dict(sorted(timings.items())), indent=1) + "\n")
-    for page in (ROOT / "README.md", NOTEBOOKS / "README.md"):
+    for page in (ROOT / "README.md", NOTEBOOKS / "README.md", ROOT / "INSTRUCTORS.md"):
         page.write_text(with_times(page.read_text(), timings))
     for source in sorted(SOURCES.glob("[0-9][0-9]_*.py")):
         number = source.name[:2]

@@ -217,9 +217,11 @@ def test_every_time_shown_comes_from_the_one_timing_file():
         expected = build.header_time(timings[number])
         assert expected in load(path).cells[0].source, f"{path.name}: header time is not {expected!r}"
         assert expected in (NOTEBOOKS / "py" / (path.stem + ".py")).read_text()
-    for page in (NOTEBOOKS.parent / "README.md", NOTEBOOKS / "README.md"):
+    for page in (NOTEBOOKS.parent / "README.md", NOTEBOOKS / "README.md", NOTEBOOKS.parent / "INSTRUCTORS.md"):
         text = page.read_text()
         assert build.with_times(text, timings) == text, f"{page}: times differ from notebooks/timings.json"
+    for page in ("README.md", "INSTRUCTORS.md"):  # the course's total is written there, not by hand
+        assert build.ALL_NINE.search((NOTEBOOKS.parent / page).read_text()), page
     assert sum(timings.values()) <= 600, "the course must re-execute in <= 10 minutes on 2 cores"
 
 
