@@ -5,7 +5,8 @@ For one method / backbone / batch size, on one device, three measurements of the
 
 * (a) model bound: forward + backward + optimiser step on random views already on the device;
 * (b) ours: the trainer's data path (uint8 images resident on the device, both views made a batch at
-  a time there by ``BatchTwoViewAugment``) + the same step;
+  a time there by ``BatchTwoViewAugment``, on one channel for grey data such as ``shapes``) + the same
+  step; and (b') the same with the views made on all three channels, as before the one-channel path;
 * (c) lightly-style: torchvision CPU transforms per image (lightly's ``SimSiamTransform``) in a
   DataLoader with workers, lightly's SimSiam heads and loss, views copied to the device.
 
@@ -64,13 +65,16 @@ def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
 
 
 def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int, precision: str | None = None,
-         channels_last: bool | None = None) -> tuple[float, float]:
+         channels_last: bool | None = None, grey_views: bool | None = None) -> tuple[float, float]:
     """(model bound, full step) images/s with the package's method, optimiser and data path, in ``precision``
-    and memory layout (default: what the trainer picks on ``device``)."""
+    and memory layout (default: what the trainer picks on ``device``). ``grey_views=False`` makes the views
+    of grey data on all three channels, as the trainer did before its one-channel path."""
     precision = resolve_precision(precision or config.precision, device)
     channels_last = prefers_channels_last(device) if channels_last is None else channels_last
     torch.manual_seed(0)
     data = training_data(config, device)
+    if grey_views is not None:
+        data.augment.grey = grey_views and data.augment.grey
     method = build_from_config(config, data.size).to(device)
     if channels_last:
         method = method.to(memory_format=torch.channels_last)
@@ -149,11 +153,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workers", type=int, default=8, help="DataLoader workers of the lightly-style pipeline")
     parser.add_argument("--compile", action="store_true", help="torch.compile our training step")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--out", default=None, help="also append the JSON line to this file (e.g. benchmarks/results_throughput.jsonl)")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     config = preset(args.method, backbone=args.backbone, width=args.width, batch_size=args.batch_size,
                     compile=args.compile, out=None, progress=False)
     bound, full = ours(config, device, args.steps, args.warmup)
+    _, three_channel = ours(config, device, args.steps, args.warmup, grey_views=False)  # the views before
     reference = lightly_style(config, device, args.steps, args.warmup, args.workers)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     result = {
@@ -161,9 +167,15 @@ def main(argv: list[str] | None = None) -> dict:
         "steps": args.steps, "compile": args.compile,
         "model_bound_img_s": round(bound, 1), "ours_img_s": round(full, 1), "lightly_style_img_s": round(reference, 1),
         "ours_over_bound": round(full / bound, 3), "ours_over_lightly": round(full / reference, 3),
+        "ours_three_channel_views_img_s": round(three_channel, 1), "three_channel_views_over_bound": round(three_channel / bound, 3),
     }
-    assert all(math.isfinite(v) for v in (bound, full, reference))
+    assert all(math.isfinite(v) for v in (bound, full, reference, three_channel))
     print(json.dumps(result))
+    if args.out:
+        import datetime
+
+        with open(args.out, "a") as handle:
+            handle.write(json.dumps({"date": datetime.date.today().isoformat(), **result}) + "\n")
     return result
 
 

@@ -150,6 +150,8 @@ def resized_crop(images: torch.Tensor, boxes: torch.Tensor, size: int, flip: tor
 
 
 def _gray(x: torch.Tensor) -> torch.Tensor:
+    if x.shape[1] == 1:  # one channel of a grey image is its luma
+        return x
     return (x * _RGB_TO_YIQ[0].to(x.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
 
 
@@ -184,9 +186,13 @@ def adjust_hue(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
     return torch.einsum("bij,bjhw->bihw", matrix, x).clamp(0, 1)
 
 
-def color_jitter(x: torch.Tensor, strength: tuple[float, float, float, float], p: float) -> torch.Tensor:
+def color_jitter(x: torch.Tensor, strength: tuple[float, float, float, float], p: float, grey: bool = False) -> torch.Tensor:
     """ColorJitter: each image with probability ``p`` gets its own brightness, contrast and saturation factor
-    in [1 - s, 1 + s] and hue shift in [-h, h] turns, applied in one random order per call."""
+    in [1 - s, 1 + s] and hue shift in [-h, h] turns, applied in one random order per call.
+
+    ``grey``: ``x`` holds one channel of grey images (R = G = B). Saturation and hue leave a grey image as
+    it is, so only brightness and contrast are applied; every random number is still drawn, so the
+    views are the colour path's, made on a third of the pixels."""
     brightness, contrast, saturation, hue = strength
     batch, device = len(x), x.device
 
@@ -198,6 +204,8 @@ def color_jitter(x: torch.Tensor, strength: tuple[float, float, float, float], p
     jittered = x
     for index in torch.randperm(4).tolist():
         adjust, factor = steps[index]
+        if grey and adjust in (adjust_saturation, adjust_hue):
+            continue
         jittered = adjust(jittered, factor)
     chosen = torch.rand(batch, device=device) < p
     return torch.where(chosen.view(-1, 1, 1, 1), jittered, x)
@@ -206,6 +214,8 @@ def color_jitter(x: torch.Tensor, strength: tuple[float, float, float, float], p
 def grayscale(x: torch.Tensor, p: float) -> torch.Tensor:
     """Each image turned grey (its luma in all three channels) with probability ``p``."""
     chosen = torch.rand(len(x), device=x.device) < p
+    if x.shape[1] == 1:  # already grey: the draw is kept so that the random stream stays the colour path's
+        return x
     return torch.where(chosen.view(-1, 1, 1, 1), _gray(x).expand_as(x), x)
 
 
@@ -230,7 +240,8 @@ class _TwoBatchViews(nn.Module):
         self.identity = Normalize((0.0,) * 3, (1.0,) * 3)
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.identity(images)  # checks shape, uint8 -> [0, 1] float, once for both views
+        # checks shape, uint8 -> [0, 1] float, once for both views (of the first channel only, for grey data)
+        x = self.identity.one_channel(images) if getattr(self, "grey", False) else self.identity(images)
         return self.one_view(x), self.one_view(x)
 
 
@@ -244,26 +255,37 @@ class BatchTwoViewAugment(_TwoBatchViews):
     both; docs/decisions.md, "Faster views"). Hue is rotated in YIQ space (luma kept) rather than through
     HSV. Blur, for images of 96 px or more, is kornia's. Call ``torch.manual_seed`` for
     reproducible views.
+
+    ``grey=True`` (for data whose every image has R = G = B, such as ``shapes``; ``is_grey`` tells) makes
+    the views on one channel and copies it into three at the end: the same views, up to float rounding,
+    for a third of the work, since saturation, hue and grayscale do nothing to a grey image.
     """
 
-    def __init__(self, size: int, mean, std, config: AugmentConfig = AugmentConfig()):
+    def __init__(self, size: int, mean, std, config: AugmentConfig = AugmentConfig(), grey: bool = False):
         super().__init__(size, mean, std)
-        self.config = config
+        self.config, self.grey = config, grey
         self.blur = _kornia_blur(self.size, config)
 
     def one_view(self, images: torch.Tensor) -> torch.Tensor:
         """One view of uint8 images, or of float images already in [0, 1]."""
-        x = self.identity(images)  # checks shape, uint8 -> [0, 1] float
+        # checks shape, uint8 -> [0, 1] float; grey images: of their first channel only
+        x = self.identity(images) if not self.grey else self.identity.one_channel(images)
         config, batch, device = self.config, len(x), x.device
         boxes = crop_boxes(batch, x.shape[-2], x.shape[-1], config.crop_scale, device)
         x = resized_crop(x, boxes, self.size, flip=torch.rand(batch, device=device) < config.flip_p)
-        x = grayscale(color_jitter(x, config.jitter, config.jitter_p), config.grayscale_p)
+        x = grayscale(color_jitter(x, config.jitter, config.jitter_p, grey=self.grey), config.grayscale_p)
         if self.blur is not None:
-            x = self.blur(x)
-        return self.normalize(x)
+            x = self.blur(x.expand(-1, 3, -1, -1) if self.grey else x)
+        return self.normalize(x, grey=self.grey)  # one grey channel is normalised into all three
 
     def extra_repr(self) -> str:
-        return f"size={self.size}, {self.config}" + (", GaussianBlur" if self.blur is not None else "")
+        return (f"size={self.size}, {self.config}" + (", GaussianBlur" if self.blur is not None else "")
+                + (", grey" if self.grey else ""))
+
+
+def is_grey(images: torch.Tensor) -> bool:
+    """Whether every image of a (N, 3, H, W) batch has R = G = B."""
+    return bool(torch.equal(images[:, 0], images[:, 1]) and torch.equal(images[:, 1], images[:, 2]))
 
 
 class KorniaTwoViewAugment(_TwoBatchViews):

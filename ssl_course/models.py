@@ -42,10 +42,22 @@ class Normalize(nn.Module):
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        check_images(images)
+    def forward(self, images: torch.Tensor, grey: bool = False) -> torch.Tensor:
+        """``grey``: ``images`` is one channel (B, 1, H, W) of grey images, normalised into all three."""
+        if not grey:
+            check_images(images)
         x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
         return (x - self.mean.to(x.device)) / self.std.to(x.device)
+
+    def one_channel(self, images: torch.Tensor) -> torch.Tensor:
+        """The first channel of an RGB batch (B, 3, H, W), or a batch already cut to it, as [0, 1] floats;
+        for grey images, where the three are equal."""
+        if images.shape[1] == 3:
+            check_images(images)
+            images = images[:, :1]
+        elif images.ndim != 4 or images.shape[1] != 1:
+            raise ValueError(f"expected grey images shaped (B, 3, H, W) or (B, 1, H, W), got {tuple(images.shape)}")
+        return images.float() / 255 if images.dtype == torch.uint8 else images.float()
 
 
 class Backbone(nn.Module):

@@ -116,3 +116,35 @@ def test_an_unknown_augment_is_one_clear_error(bad):
 
     with pytest.raises(ValueError, match="unknown augment .*valid: torch, kornia"):
         TrainConfig(augment=bad).validate()
+
+
+def test_grey_views_are_the_colour_paths_on_a_third_of_the_pixels():
+    """On grey images (R = G = B) saturation, hue and grayscale change nothing: the one-channel path gives the
+    colour path's views to float rounding, from the same random draws (the stream ends where it would)."""
+    images = torch.randint(0, 256, (64, 1, 32, 32), dtype=torch.uint8).expand(-1, 3, -1, -1).contiguous()
+    colour = BatchTwoViewAugment(20, mean=(0.4, 0.5, 0.6), std=(0.2, 0.25, 0.3))
+    grey = BatchTwoViewAugment(20, mean=(0.4, 0.5, 0.6), std=(0.2, 0.25, 0.3), grey=True)
+    torch.manual_seed(3)
+    expected, after_colour = colour(images), torch.rand(4)
+    torch.manual_seed(3)
+    got, after_grey = grey(images), torch.rand(4)
+    assert all(g.shape == (64, 3, 20, 20) and torch.allclose(g, e, atol=1e-5) for g, e in zip(got, expected))
+    assert torch.equal(after_colour, after_grey)
+    # the jitter really was applied (not the identity): views differ from a plain crop of the same draws
+    assert (got[0] - got[1]).abs().max() > 0.1
+    with pytest.raises(ValueError, match="grey images shaped"):
+        grey.identity.one_channel(torch.zeros(2, 2, 8, 8))
+
+
+def test_the_trainer_makes_grey_views_only_for_grey_data(tmp_path):
+    from fake_data import write_cifar10
+    from ssl_course.augment import is_grey
+    from ssl_course.config import TrainConfig
+    from ssl_course.data.training import training_data
+
+    shapes = training_data(TrainConfig(dataset="shapes", view_size=20), torch.device("cpu"))
+    assert shapes.augment.grey and is_grey(shapes.images)
+    write_cifar10(tmp_path, n_per_batch=8)
+    cifar = training_data(TrainConfig(dataset="cifar10", data_dir=str(tmp_path), batch_size=8), torch.device("cpu"))
+    assert not cifar.augment.grey
+    assert not is_grey(torch.tensor([[[[1]], [[1]], [[2]]]]))

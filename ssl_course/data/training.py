@@ -21,7 +21,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from ssl_course import distributed
-from ssl_course.augment import BATCH_AUGMENTS, eval_transform, two_view_transform
+from ssl_course.augment import BATCH_AUGMENTS, eval_transform, is_grey, two_view_transform
 from ssl_course.data import ArrayDataset, DatasetNotFoundError, as_tensors, dataset_spec, load_dataset, train_size
 
 # the real datasets' training images, for sizing a run before their files are on disk (before --download)
@@ -122,7 +122,9 @@ class InMemoryData(TrainData):
         # copies of views) unless gpu_aug=False asks for the CPU
         augment_device = torch.device("cpu") if config.gpu_aug is False else device
         self.images, self.labels, self.test = images.to(augment_device), labels, as_tensors(test)
-        self.augment = BATCH_AUGMENTS[config.augment](self.view_size, self.spec.mean, self.spec.std).to(augment_device)
+        # grey data (shapes): the views are made on one channel, the same views for a third of the work
+        grey = {"grey": is_grey(images)} if config.augment == "torch" else {}
+        self.augment = BATCH_AUGMENTS[config.augment](self.view_size, self.spec.mean, self.spec.std, **grey).to(augment_device)
 
     def views(self, epoch: int, start_batch: int):
         """Yield (view1, view2) for the batches of ``epoch`` from ``start_batch`` on."""
