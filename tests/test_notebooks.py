@@ -273,3 +273,16 @@ def test_plumbing_is_tagged_for_the_site_and_no_test_directive_is_in_the_code(pa
     setup_cell = next(c for c in code if "setup(seed=" in c.source)
     shown = path.stem.startswith("00")  # 00's set-up cell is its lesson: the environment report
     assert ("remove-cell" in setup_cell.metadata.get("tags", [])) != shown
+
+
+def test_each_student_prediction_cell_says_what_to_write():
+    """A "predict, then run" cell in the student copy names the variable and the choices the judge accepts."""
+    import re
+
+    found = 0
+    for path in sorted((NOTEBOOKS.parent / "student").glob("0*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("predict_"):
+                found += 1
+                assert re.match(r'# your prediction, one of (".+?", )*".+?" or ".+?": prediction = "\.\.\."\n', cell.source), path.name
+    assert found == 8

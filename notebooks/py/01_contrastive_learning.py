@@ -106,6 +106,7 @@ check_info_nce_trains(info_nce)
 # towards chance, `"fall"`, or stay `"flat"`?
 
 # %% nbgrader={"grade": false, "grade_id": "predict_temperature", "locked": false, "schema_version": 3, "solution": true}
+# your prediction, one of "rise", "fall" or "flat": prediction = "..."
 ### BEGIN SOLUTION
 prediction = "rise"
 ### END SOLUTION

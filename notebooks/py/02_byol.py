@@ -104,6 +104,7 @@ plt.xlabel("step"); plt.ylabel("EMA momentum m"); plt.title("the target slows do
 # the two numbers it prints.
 
 # %% nbgrader={"grade": false, "grade_id": "predict_no_predictor", "locked": false, "schema_version": 3, "solution": true}
+# your prediction, one of "above" or "below": prediction = "..."
 ### BEGIN SOLUTION
 prediction = "below"
 ### END SOLUTION
@@ -155,6 +156,7 @@ claim("without the predictor the normalised projections shrink to < 1/2 of BYOL'
 # has the highest kNN accuracy (mean of 3 seeds)?
 
 # %% nbgrader={"grade": false, "grade_id": "predict_fastest", "locked": false, "schema_version": 3, "solution": true}
+# your prediction, one of "BYOL", "SimSiam" or "SimCLR": prediction = "..."
 ### BEGIN SOLUTION
 prediction = "SimCLR"
 ### END SOLUTION

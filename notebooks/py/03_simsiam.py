@@ -130,6 +130,7 @@ check_std_of_normalized(std_of_normalized)
 # (the highest effective rank) after 100 steps: `"SimSiam"`, `"no stop-gradient"` or `"no predictor"`?
 
 # %% nbgrader={"grade": false, "grade_id": "predict_spread", "locked": false, "schema_version": 3, "solution": true}
+# your prediction, one of "SimSiam", "no stop-gradient" or "no predictor": prediction = "..."
 ### BEGIN SOLUTION
 prediction = "SimSiam"
 ### END SOLUTION

@@ -141,6 +141,7 @@ fig.tight_layout()
 # `fixed_points` can tell you before you run it.)
 
 # %% nbgrader={"grade": false, "grade_id": "predict_survivors", "locked": false, "schema_version": 3, "solution": true}
+# your prediction, one of "both", "only p = 0.3" or "neither": prediction = "..."
 ### BEGIN SOLUTION
 prediction = "only p = 0.3"
 ### END SOLUTION

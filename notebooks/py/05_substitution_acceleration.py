@@ -244,6 +244,7 @@ for name, results in (("cubic", {head: runs[head][8:] for head in runs}), ("line
 # then run the next cell.
 
 # %% nbgrader={"grade": false, "grade_id": "predict_rank", "locked": false, "schema_version": 3, "solution": true}
+# your prediction, one of "mlp", "identity_offdiag" or "identity_fixed": prediction = "..."
 ### BEGIN SOLUTION
 prediction = "mlp"
 ### END SOLUTION

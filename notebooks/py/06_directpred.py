@@ -195,6 +195,7 @@ print(f"rank correlation of p with s: {spearmanr(s, p).statistic:.2f} (1: in the
 # `"learned by SGD"`, `"DirectPred"` or `"DirectCopy"`?
 
 # %% nbgrader={"grade": false, "grade_id": "predict_best_head", "locked": false, "schema_version": 3, "solution": true}
+# your prediction, one of "learned by SGD", "DirectPred" or "DirectCopy": prediction = "..."
 ### BEGIN SOLUTION
 prediction = "DirectPred"
 ### END SOLUTION

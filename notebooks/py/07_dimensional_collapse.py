@@ -130,6 +130,7 @@ for r in live:
 # paired by seed: a seed fixes the initialisation, whatever the data size.
 
 # %% nbgrader={"grade": false, "grade_id": "predict_collapse", "locked": false, "schema_version": 3, "solution": true}
+# your prediction, one of "rise", "about flat" or "fall": prediction = "..."
 ### BEGIN SOLUTION
 prediction = "rise"
 ### END SOLUTION
