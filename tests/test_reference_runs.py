@@ -235,3 +235,34 @@ def test_shipped_logs_keep_every_knn_and_thin_the_monitor_evenly():
     monitor = [r["step"] for r in rows if "effective_rank" in r]
     assert monitor == list(range(20, 3001, 20)) and len(monitor) <= runs.MONITOR_ROWS
     assert [r["step"] for r in rows if "knn" in r] == [500, 1000, 1500, 2000, 2500, 3000]
+
+
+def test_the_collapse_numbers_in_the_docs_are_the_shipped_runs():
+    """docs/results.md and metrics.py's docstring quote the ablations' effective ranks and kNN gains."""
+    import statistics
+
+    import ssl_course.metrics
+
+    runs = {p.name: json.loads((p / "summary.json").read_text()) for p in (ROOT / "assets" / "reference_runs").iterdir()}
+
+    def of(name):
+        return [r for key, r in sorted(runs.items()) if key.rsplit("-s", 1)[0] == name]
+
+    def rank_range(name):
+        ranks = [r["effective_rank"] for r in of(name)]
+        return f"{min(ranks):.2f}–{max(ranks):.2f}"
+
+    def gain(name):
+        gains = [r["knn"] - r["random_init_knn"] for r in of(name)]
+        return f"{statistics.mean(gains):+.3f} ± {statistics.stdev(gains):.3f}".lstrip("+")
+
+    text = " ".join((ROOT / "docs" / "results.md").read_text().split())
+    assert f"effective rank of {rank_range('simsiam-no-stop-gradient')} of 128" in text
+    assert f"gains {gain('simsiam-no-stop-gradient')} kNN" in text
+    assert f"(effective rank {rank_range('simsiam-no-predictor')})" in text
+    assert f"gains +{gain('simsiam-no-predictor')} kNN" in text
+    ablations = [r["effective_rank"] for key, r in runs.items() if "-no-" in key]
+    others = [r["effective_rank"] for key, r in runs.items() if "-no-" not in key]
+    doc = " ".join(ssl_course.metrics.__doc__.split())
+    assert f"ends at {min(ablations):.2f}-{max(ablations):.2f} of 128" in doc
+    assert f"stays above {int(min(others) * 100) / 100:.2f}" in doc

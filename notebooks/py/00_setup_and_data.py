@@ -67,7 +67,9 @@ show_images(shapes_x[first], titles=[f"{c}: {CLASSES[c]}" for c in range(10)]);
 # Self-supervised methods never see a label. They see two random *views* of each image (a
 # random resized crop, a flip, colour jitter, grayscale) and learn features that agree across
 # views. `BatchTwoViewAugment` makes both views for a whole batch at once, with different random
-# parameters per image; it runs on the GPU when the data is there.
+# parameters per image; it runs on the GPU when the data is there. `shapes` is grey (its three
+# channels are equal), so of the colour jitter only brightness and contrast change its images:
+# saturation, hue and grayscale leave a grey image as it is (on CIFAR-10 all of them act).
 
 # %%
 from ssl_course.augment import AugmentConfig, BatchTwoViewAugment

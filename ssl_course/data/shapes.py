@@ -1,11 +1,14 @@
 """`shapes`: the course's built-in, procedurally generated image dataset.
 
-Every image is 32x32 RGB and shows one of ten shape kinds (the class). Everything
-else is a nuisance that a good representation must ignore: the shape's position,
-scale and rotation, light-on-dark or dark-on-light contrast, a background with a
-gradient, smooth texture and pixel noise, and thin clutter strokes. Raw pixels are
-therefore a weak feature, while the SimCLR/BYOL augmentations
-(crops, colour jitter, blur) teach invariance to these nuisances.
+Every image is 32x32, stored as RGB with three equal channels (grey levels, so that every model
+takes CIFAR's input), and shows one of ten shape kinds (the class). Everything else is a nuisance
+that a good representation must ignore: the shape's position, scale and rotation, light-on-dark or
+dark-on-light contrast, a background with a gradient, smooth texture and pixel noise, and thin
+clutter strokes. Raw pixels are therefore a weak feature. Of the SimCLR/BYOL augmentations, the
+random crops (position, scale), flips and the brightness and contrast jitter act on these images;
+saturation, hue and grayscale leave a grey image as it is, and blur is only applied to images of
+96 px and more. (The trainer therefore makes the views of grey data on one channel:
+``ssl_course.augment.is_grey``.)
 
 Design notes (the measurements behind them are in docs/decisions.md, "The shapes dataset"):
 
