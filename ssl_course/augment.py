@@ -233,6 +233,8 @@ class _TwoBatchViews(nn.Module):
     """What both batched pipelines share: the size check, [0, 1] conversion and normalisation, and
     ``forward`` = two independent ``one_view`` draws of the same images."""
 
+    grey = False  # True: the images are grey and both views are made on their first channel
+
     def __init__(self, size: int, mean, std):
         super().__init__()
         self.size = _check_size(size)
@@ -241,7 +243,7 @@ class _TwoBatchViews(nn.Module):
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # checks shape, uint8 -> [0, 1] float, once for both views (of the first channel only, for grey data)
-        x = self.identity.one_channel(images) if getattr(self, "grey", False) else self.identity(images)
+        x = self.identity.one_channel(images) if self.grey else self.identity(images)
         return self.one_view(x), self.one_view(x)
 
 

@@ -8,8 +8,8 @@
 * ``looks_collapsed(std, rank, dim)``: the trainer's collapse monitor. Complete collapse: the
   std of normalised rows under a fifth of the healthy 1/sqrt(d). Dimensional collapse: an
   effective rank under min(5, d/4), the course's "collapsed" (notebooks 03 and 05: SimSiam
-  without stop-gradient or predictor ends at 1.40-2.97 of 128, every other reference run
-  stays above 9.66).
+  without stop-gradient or predictor ends far below it, every other reference run far above:
+  docs/results.md gives the ranks).
 * ``explained_variance_auc(features)`` (Li, Efros & Pathak 2022): singular values
   s of the mean-centred features, cumulative curve c_k = sum_{i<=k} s_i / sum_i s_i,
   return mean_k c_k. About 0.5 for isotropic features (large d), 1 for rank one:

@@ -238,10 +238,8 @@ def test_shipped_logs_keep_every_knn_and_thin_the_monitor_evenly():
 
 
 def test_the_collapse_numbers_in_the_docs_are_the_shipped_runs():
-    """docs/results.md and metrics.py's docstring quote the ablations' effective ranks and kNN gains."""
+    """docs/results.md quotes the ablations' effective ranks and kNN gains, and the lowest rank of the rest."""
     import statistics
-
-    import ssl_course.metrics
 
     runs = {p.name: json.loads((p / "summary.json").read_text()) for p in (ROOT / "assets" / "reference_runs").iterdir()}
 
@@ -261,8 +259,5 @@ def test_the_collapse_numbers_in_the_docs_are_the_shipped_runs():
     assert f"gains {gain('simsiam-no-stop-gradient')} kNN" in text
     assert f"(effective rank {rank_range('simsiam-no-predictor')})" in text
     assert f"gains +{gain('simsiam-no-predictor')} kNN" in text
-    ablations = [r["effective_rank"] for key, r in runs.items() if "-no-" in key]
     others = [r["effective_rank"] for key, r in runs.items() if "-no-" not in key]
-    doc = " ".join(ssl_course.metrics.__doc__.split())
-    assert f"ends at {min(ablations):.2f}-{max(ablations):.2f} of 128" in doc
-    assert f"stays above {int(min(others) * 100) / 100:.2f}" in doc
+    assert f"keeps an effective rank above {int(min(others) * 100) / 100:.2f}" in text
