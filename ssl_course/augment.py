@@ -186,11 +186,11 @@ def adjust_hue(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
     return torch.einsum("bij,bjhw->bihw", matrix, x).clamp(0, 1)
 
 
-def color_jitter(x: torch.Tensor, strength: tuple[float, float, float, float], p: float, grey: bool = False) -> torch.Tensor:
+def color_jitter(x: torch.Tensor, strength: tuple[float, float, float, float], p: float) -> torch.Tensor:
     """ColorJitter: each image with probability ``p`` gets its own brightness, contrast and saturation factor
     in [1 - s, 1 + s] and hue shift in [-h, h] turns, applied in one random order per call.
 
-    ``grey``: ``x`` holds one channel of grey images (R = G = B). Saturation and hue leave a grey image as
+    One channel (B, 1, H, W) is taken as grey images (R = G = B): saturation and hue leave a grey image as
     it is, so only brightness and contrast are applied; every random number is still drawn, so the
     views are the colour path's, made on a third of the pixels."""
     brightness, contrast, saturation, hue = strength
@@ -204,7 +204,7 @@ def color_jitter(x: torch.Tensor, strength: tuple[float, float, float, float], p
     jittered = x
     for index in torch.randperm(4).tolist():
         adjust, factor = steps[index]
-        if grey and adjust in (adjust_saturation, adjust_hue):
+        if x.shape[1] == 1 and adjust in (adjust_saturation, adjust_hue):
             continue
         jittered = adjust(jittered, factor)
     chosen = torch.rand(batch, device=device) < p
@@ -275,7 +275,7 @@ class BatchTwoViewAugment(_TwoBatchViews):
         config, batch, device = self.config, len(x), x.device
         boxes = crop_boxes(batch, x.shape[-2], x.shape[-1], config.crop_scale, device)
         x = resized_crop(x, boxes, self.size, flip=torch.rand(batch, device=device) < config.flip_p)
-        x = grayscale(color_jitter(x, config.jitter, config.jitter_p, grey=self.grey), config.grayscale_p)
+        x = grayscale(color_jitter(x, config.jitter, config.jitter_p), config.grayscale_p)
         if self.blur is not None:
             x = self.blur(x.expand(-1, 3, -1, -1) if self.grey else x)
         return self.normalize(x, grey=self.grey)  # one grey channel is normalised into all three
