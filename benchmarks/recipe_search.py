@@ -63,6 +63,11 @@ CANDIDATES = {
     "view24": {"view_size": 24},
     "view20": {"view_size": 20},
     "view16": {"view_size": 16},
+    "lr0.1": {"lr": 0.1},
+    "simsiam-head": {"lr": 0.1, "pred_hidden_dim": 512, "predictor_lr_multiplier": 10.0},
+    "simsiam-head-ema0.99": {"lr": 0.1, "pred_hidden_dim": 512, "predictor_lr_multiplier": 10.0, "ema": 0.99},
+    "simsiam-head-ema0.9": {"lr": 0.1, "pred_hidden_dim": 512, "predictor_lr_multiplier": 10.0, "ema": 0.9},
+    "pred-lr-x10-hidden512-lr0.2": {"predictor_lr_multiplier": 10.0, "pred_hidden_dim": 512, "lr": 0.2},
 }
 
 

@@ -7,9 +7,10 @@ the benchmarks and the studies (``ssl_course.studies``) all start from
 everywhere.
 
 * **CPU** (``full=False``): a ConvNet of width 16 on the built-in ``shapes``, batch 128,
-  20-px training views made by plain tensor operations, 24 epochs (1 872 steps). Each method's lr,
-  and the step count, were chosen by measurement so that the defaults beat the same network at
-  random init within minutes on a laptop (docs/decisions.md, "What decided the CPU recipe").
+  20-px training views made by plain tensor operations, and as many epochs of 78 steps as fit the
+  same couple of minutes on 2 cores for each method. Each method's lr, head and epochs were chosen
+  by measurement (benchmarks/recipe_search.py, then benchmarks/cli_defaults.py on seeds the search
+  did not use; docs/decisions.md, "What decided the CPU recipe").
 * **FULL** (``full=True``): ResNet-18 (CIFAR stem) on CIFAR-10, following a named table:
 
   ========  ==========================================  =====  ======  =======  ======
@@ -44,16 +45,20 @@ from ssl_course.precision import auto_precision
 # 20-px training views (random crops of the 32-px images; evaluation stays at 32 px) made by tensor
 # operations: a cheaper step, so more of them fit the same minutes (docs/decisions.md, "Smaller views,
 # more steps" and "Faster views").
-# TrainConfig's own defaults are the rest of the CPU recipe (shapes, ConvNet of width 16, batch 128, 24 epochs);
+# TrainConfig's own defaults are the rest of the CPU recipe (shapes, ConvNet of width 16, batch 128);
 # the views are the one field its default cannot carry, since 20 px suits 32-px images only.
 CPU_BASE = TrainConfig(view_size=20)
 # Per method, the fields that differ on the CPU (docs/decisions.md, "What decided the CPU recipe").
+# Epochs: as many as fit the same couple of minutes of a 2-core laptop for each method (a BYOL step also runs
+# the target network), since kNN still climbs steeply at the end of a short cosine schedule.
 CPU_METHOD = {
-    "simclr": dict(lr=0.3, temperature=0.1),
-    "byol": dict(lr=0.3),
+    "simclr": dict(lr=0.3, temperature=0.1, epochs=34),
+    # SimSiam's head and lr, and a fast target: with BYOL's base momentum of 0.996 the target lags the online
+    # network by about 250 steps, a tenth of this run (docs/decisions.md, "BYOL's target on a short run")
+    "byol": dict(lr=0.1, pred_hidden_dim=512, predictor_lr_multiplier=10.0, ema=0.9, epochs=30),
     # the MLP head 512 wide (not d/4) at 10x the encoder's lr learns more (docs/decisions.md, "The SimSiam
-    # head"; benchmarks/recipe_search.py); BYOL's head stays: the same change does not help it.
-    "simsiam": dict(lr=0.1, pred_hidden_dim=512, predictor_lr_multiplier=10.0),
+    # head"; benchmarks/recipe_search.py)
+    "simsiam": dict(lr=0.1, pred_hidden_dim=512, predictor_lr_multiplier=10.0, epochs=34),
 }
 
 FULL_BASE = TrainConfig(dataset="cifar10", data_dir="data", backbone="resnet18", momentum=0.9,

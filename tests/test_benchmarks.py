@@ -185,3 +185,43 @@ def test_gpu_check_without_a_gpu_says_so_in_one_line(capsys):
         pytest.skip("a GPU is here: the check would run")
     assert check.main([]) == 2
     assert capsys.readouterr().err.strip() == "gpu_check: no CUDA GPU here; run it on one, or pass --cpu for the toy-sized check"
+
+
+def test_the_cli_defaults_table_groups_each_method_and_flags_over_its_seeds():
+    cli = _load_benchmark("cli_defaults")
+    rows = [{"method": "byol", "flags": "", "steps": 10, "seed": s, "knn": k, "random_init_knn": 0.3, "command_seconds": t}
+            for s, k, t in ((11, 0.70, 100.0), (12, 0.80, 110.0))]
+    rows.append({"method": "byol", "flags": "--epochs 2", "steps": 20, "seed": 11, "knn": 0.5, "random_init_knn": 0.3,
+                 "command_seconds": 50.0})
+    table = cli.markdown_table(rows).splitlines()
+    assert table[2] == "| byol | (defaults) | 10 | 11 12 | 0.750 ± 0.071 | 0.300 ± 0.000 | 105 ± 7 |"
+    assert table[3] == "| byol | --epochs 2 | 20 | 11 | 0.500 | 0.300 | 50 |"
+
+
+def test_the_cli_defaults_benchmark_runs_the_real_command_and_records_it(tmp_path, capsys):
+    cli = _load_benchmark("cli_defaults")
+    out = tmp_path / "rows.jsonl"
+    assert cli.main(["--methods", "simsiam", "--seeds", "5", "--out", str(out),
+                     "--set", "--max-steps", "2", "--train-subset", "256", "--batch-size", "32", "--width", "4"]) == 0
+    (row,) = cli.read_rows(out)
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == row
+    assert row["method"] == "simsiam" and row["seed"] == 5 and row["steps"] == 2
+    assert row["flags"] == "--max-steps 2 --train-subset 256 --batch-size 32 --width 4"
+    assert 0.0 < row["knn"] <= 1.0 and row["command_seconds"] >= row["train_seconds"]
+
+
+def test_the_readme_shows_the_cli_defaults_as_recorded():
+    cli = _load_benchmark("cli_defaults")
+    assert cli.readme_block((ROOT / "README.md").read_text()) == cli.markdown_table(cli.read_rows(cli.RESULTS))
+
+
+def test_the_cli_defaults_readme_table_is_rewritten_between_its_markers(tmp_path):
+    cli = _load_benchmark("cli_defaults")
+    readme, rows = tmp_path / "README.md", tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"method": "byol", "flags": "", "steps": 3, "seed": 11, "knn": 0.5, "random_init_knn": 0.3,
+                                "command_seconds": 9.0}) + "\n")
+    readme.write_text(f"# top\n\n{cli.README_START}\nold table\n{cli.README_END}\n\nafter\n")
+    cli.write_readme(readme, rows)
+    text = readme.read_text()
+    assert text.startswith("# top\n") and text.endswith("\nafter\n") and "old table" not in text
+    assert cli.readme_block(text) == cli.markdown_table(cli.read_rows(rows))

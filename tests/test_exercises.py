@@ -68,25 +68,27 @@ def not_implemented(*args):
     raise NotImplementedError()
 
 
-def simsiam_loop_by_hand(stop_gradient=True, sign=1.0):
+def simsiam_loop_by_hand(stop_gradient=True, sign=1.0, predictor_scaled=True, zero_grad=True, schedule_every_step=True):
     """SimSiam's training written out from the paper (Chen & He, Algorithm 1), on the trainer's start."""
     from ssl_course.train import same_start_as_train
 
     def train_by_hand(config):
         model, batches, scheduled_lr = same_start_as_train(config)
         groups = [{"params": [*model.backbone.parameters(), *model.projector.parameters()], "scale": 1.0},
-                  {"params": list(model.predictor.parameters()), "scale": config.predictor_lr_multiplier}]
+                  {"params": list(model.predictor.parameters()),
+                   "scale": config.predictor_lr_multiplier if predictor_scaled else 1.0}]
         optimizer = torch.optim.SGD(groups, lr=0.0, momentum=config.momentum, weight_decay=config.weight_decay)
         out = []
         for step, (x1, x2) in enumerate(batches):
             for group in optimizer.param_groups:
-                group["lr"] = scheduled_lr(step) * group["scale"]
+                group["lr"] = scheduled_lr(step if schedule_every_step else 0) * group["scale"]
             z1, z2 = model.projector(model.backbone(x1)), model.projector(model.backbone(x2))
             p1, p2 = model.predictor(z1), model.predictor(z2)
             if stop_gradient:
                 z1, z2 = z1.detach(), z2.detach()
             loss = sign * 0.5 * (-F.cosine_similarity(p1, z2, dim=1).mean() - F.cosine_similarity(p2, z1, dim=1).mean())
-            optimizer.zero_grad()
+            if zero_grad:
+                optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             out.append(loss.item())
@@ -124,7 +126,10 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
     "directpred_weight": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "eps")]),
     "explained_variance_auc": (auc_by_hand, [(lambda x: auc_by_hand(x) * 0 + 0.5, "wrong values")]),
     "simsiam_by_hand": (simsiam_loop_by_hand(), [(simsiam_loop_by_hand(stop_gradient=False), "stop-gradient"),
-                                               (simsiam_loop_by_hand(sign=-1.0), "sign is flipped")]),
+                                               (simsiam_loop_by_hand(sign=-1.0), "sign is flipped"),
+                                               (simsiam_loop_by_hand(predictor_scaled=False), "first update"),
+                                               (simsiam_loop_by_hand(zero_grad=False), "zero_grad"),
+                                               (simsiam_loop_by_hand(schedule_every_step=False), "at every step")]),
     "info_nce_trains": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "at step 1: compare")]),
     "ema_update_trains": (ema_reference, [(ema_swapped, "at step 1: the target")]),
     "mode_velocity_trains": (mode_velocity_by_hand,

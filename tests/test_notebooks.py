@@ -286,3 +286,62 @@ def test_each_student_prediction_cell_says_what_to_write():
                 found += 1
                 assert re.match(r'# your prediction, one of (".+?", )*".+?" or ".+?": prediction = "\.\.\."\n', cell.source), path.name
     assert found == 8
+
+
+# A sentence that compares or states a trend ("BYOL beats random init", "the rank falls") stands beside a
+# `claim` that prints the measured condition: a claim cell within CLAIM_WINDOW cells of its markdown cell.
+# Questions and what is quoted from a paper (marked "(paper)", as for numbers) are not the course's results.
+COMPARATIVE = re.compile(r"\b(than|higher|lower|beats?|beating|falls?|falling|rises?|rising|widens|widening|narrows|narrowing|"
+                         r"catch(?:es)? up|caught up|collapses|collapsed|collapsing|outperforms?|better|worse|exceeds?|ahead|"
+                         r"overtakes?)\b", re.I)
+SENTENCE = re.compile(r"(?<=[.!;:?])\s+(?=[A-Z*(\"`])|\n\s*\n|\n(?=\s*[*#|-] )")
+CLAIM_WINDOW = 2
+
+
+def _sentences(markdown: str) -> list[str]:
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)  # a link: its words, not its address
+    text = re.sub(r"\$[^$]*\$|`[^`]*`", "", text)  # formulas and code name things, they do not compare results
+    return [" ".join(s.split()) for s in SENTENCE.split(text) if s.strip()]
+
+
+def unclaimed_comparisons(notebook) -> list[str]:
+    """The comparative sentences of ``notebook``'s markdown with no claim cell near them."""
+    cells, missing = notebook.cells, []
+    for index, cell in enumerate(cells):
+        if cell.cell_type != "markdown":
+            continue
+        near = cells[max(0, index - CLAIM_WINDOW): index + CLAIM_WINDOW + 1]
+        if any(c.cell_type == "code" and "claim(" in c.source and "nbval-check-output" in c.metadata.get("tags", [])
+               for c in near):
+            continue
+        for sentence in _sentences(cell.source):
+            word = COMPARATIVE.search(sentence)
+            if word and not sentence.endswith("?") and not PAPER_MARK.search(sentence):
+                missing.append(f"cell {index} ({word.group()}): {sentence[:120]}")
+    return missing
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_every_comparative_sentence_stands_beside_a_claim(path):
+    assert unclaimed_comparisons(load(path)) == [], f"{path.name}: comparisons of results with no claim beside them"
+
+
+def test_the_comparison_check_finds_a_trend_no_claim_measures():
+    claim = nbformat.v4.new_code_cell('claim("BYOL beats random init", True, "0.6 vs 0.3")')
+    claim.metadata["tags"] = ["nbval-check-output"]
+    far = [nbformat.v4.new_markdown_cell("Plain words.") for _ in range(3)]
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("BYOL beats random init. Does the loss rise as T grows?"), claim, *far,
+        nbformat.v4.new_markdown_cell("Without the predictor the rank falls. SimCLR leads on CIFAR-10 (paper)."
+                                      " BYOL 92.58 is higher than SimSiam's 91.4 (paper, Table 2)."),
+    ])
+    assert unclaimed_comparisons(notebook) == ["cell 5 (falls): Without the predictor the rank falls."]
+
+
+def test_the_readmes_partial_collapse_numbers_are_printed_by_notebook_07():
+    readme = (NOTEBOOKS.parent / "README.md").read_text()
+    paragraph = readme[readme.index("**Partial collapse**"):].split("\n\n")[0]
+    notebook = load(NOTEBOOKS / "07_dimensional_collapse.ipynb")
+    notebook.cells = [c for c in notebook.cells if c.cell_type == "code"] + [nbformat.v4.new_markdown_cell(paragraph)]
+    assert len(DECIMAL.findall(paragraph)) >= 5
+    assert unsupported_numbers(notebook) == [], "README numbers that notebook 07 does not print"

@@ -23,7 +23,9 @@ def test_the_cpu_base_and_simsiam_adds_its_row():
         ("shapes", "convnet", 16, 128, 20)
     assert TrainConfig().view_size is None  # the field's own default: the images' size
     assert preset("simsiam") == dataclasses.replace(CPU_BASE, **CPU_METHOD["simsiam"])
-    assert preset("simsiam").pred_hidden_dim == 512 and preset("byol").pred_hidden_dim is None
+    # BYOL on the CPU: SimSiam's head and lr, and a fast target for a short run; FULL keeps BYOL's own 0.996
+    assert (preset("byol").pred_hidden_dim, preset("byol").predictor_lr_multiplier, preset("byol").ema) == (512, 10.0, 0.9)
+    assert preset("byol", full=True).ema is None and preset("byol", full=True).pred_hidden_dim is None
 
 
 def test_the_cpu_recipes_small_views_apply_to_32_px_images_only():
@@ -76,7 +78,7 @@ def test_notebooks_use_the_preset_lr(method):
 
 
 def test_cpu_lrs():  # the measured CPU recipe (docs/decisions.md, "What decided the CPU recipe")
-    assert {m: preset(m).lr for m in ("simclr", "byol", "simsiam")} == {"simclr": 0.3, "byol": 0.3, "simsiam": 0.1}
+    assert {m: preset(m).lr for m in ("simclr", "byol", "simsiam")} == {"simclr": 0.3, "byol": 0.1, "simsiam": 0.1}
     assert preset("simclr").temperature == 0.1
 
 
@@ -186,3 +188,15 @@ def test_a_bad_field_is_named_in_one_line(change, message):
     with pytest.raises(ValueError, match=message) as error:
         dataclasses.replace(preset("simsiam"), **change).validate()
     assert "\n" not in str(error.value)
+
+
+def test_each_cpu_recipe_plans_its_own_epochs_and_the_reference_runs_keep_theirs(tmp_path):
+    from ssl_course.data.training import steps_per_epoch
+    from ssl_course.studies import runs
+
+    steps = {m: preset(m).epochs * steps_per_epoch(preset(m)) for m in ("simclr", "byol", "simsiam")}
+    assert steps == {"simclr": 2652, "byol": 2340, "simsiam": 2652}
+    pinned = runs.run_config("byol", 0, tmp_path)
+    assert (pinned.epochs, pinned.lr, pinned.ema, pinned.pred_hidden_dim) == (24, 0.3, None, None)
+    assert runs.run_config("byol-linear", 0, tmp_path).predictor_lr_multiplier == 10.0  # its own change wins
+    assert runs.run_config("simsiam", 0, tmp_path, full=True).epochs == preset("simsiam", full=True).epochs

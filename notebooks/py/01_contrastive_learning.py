@@ -3,9 +3,9 @@
 #
 # # 01 · Contrastive learning: InfoNCE and SimCLR
 #
-# **Learning goals**: name the parts every method shares (views, backbone, projector); write the InfoNCE (NT-Xent) loss from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network; see why a loss without negatives needs more than itself: the course's question.
+# **Learning goals**: name the parts every method shares (views, backbone, projector); write the InfoNCE (NT-Xent) loss from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network; see why a loss without negatives is not enough on its own: the course's question.
 #
-# **Time**: under half a minute (21 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (26 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -65,7 +65,8 @@ check_similarity_matrix(similarity_matrix)
 #
 # L = −(1/2N) Σᵢ log [ exp(sim(i, pos(i))) / Σₖ exp(sim(i, k)) ],  the sum over every k ≠ i,
 #
-# where pos(i) is the other view of anchor i's image.
+# where pos(i) is the other view of anchor i's image. SimCLR's paper calls this loss NT-Xent, the
+# normalised, temperature-scaled cross-entropy: a softmax cross-entropy over cosines divided by T.
 #
 # **Exercise 2**: implement it (hint: `F.cross_entropy` on the similarity logits, with the diagonal
 # set to −inf so that a sample is not its own negative).
@@ -99,8 +100,9 @@ check_info_nce_trains(info_nce)
 
 # %% [markdown]
 # ## What the temperature does
-# A small T sharpens the softmax: the loss then concentrates on the hardest negatives. Below, the
-# loss of embeddings whose positives are slightly closer than the negatives, across temperatures.
+# The temperature T divides every cosine before the softmax. Below, the loss of 64 random
+# embeddings whose positives are the same embeddings plus noise (so each one is related to its
+# positive and to none of the 126 negatives), across temperatures, against unrelated views.
 #
 # **Predict, then run**: as T grows from 0.05 to 2, does the loss of these related views `"rise"`
 # towards chance, `"fall"`, or stay `"flat"`?
@@ -125,7 +127,8 @@ losses = [reference_info_nce(z1, z2, t).item() for t in temperatures]
 random_losses = [reference_info_nce(z1, torch.randn(64, 16), t).item() for t in temperatures]
 trend = "rise" if losses[-1] > losses[0] + 0.5 else "fall" if losses[-1] < losses[0] - 0.5 else "flat"
 judge_prediction("InfoNCE as T grows", prediction, trend, ("rise", "fall", "flat"),
-                 "A large T flattens the softmax: the positive no longer stands out from the 126 negatives.")
+                 "A small T sharpens the softmax, so the positive's slightly larger cosine wins almost all its weight; "
+                 "a large T flattens it: the positive no longer stands out from the 126 negatives.")
 
 # %%
 plt.semilogx(temperatures, losses, "o-", label="related views")
@@ -157,8 +160,14 @@ widgets.interact(positive_share, T=widgets.FloatLogSlider(value=0.5, base=10, mi
 # stand out sharply. SimCLR uses T ≈ 0.1–0.5.
 #
 # ## A SimCLR run
-# The package's trainer (`ssl_course.train`) runs SimCLR with the loss above. On a CPU we train a
-# small ConvNet for a few hundred steps; `FULL = True` runs the paper's CIFAR-10 recipe.
+# The package's trainer (`ssl_course.train`) runs SimCLR with the loss above. `run_config("simclr",
+# steps=200)` starts from the method's **preset**, the package's one recipe per method
+# (`ssl_course/presets.py`). On a CPU that is a small ConvNet of **width** 16 (16 channels in its
+# first layer; its pooled features have 8 × width = 128 dimensions), trained on batches of 128
+# `shapes` images, each seen as two **20-px views**: random crops (a fifth of the 32-px image up to all
+# of it), resized to 20 × 20 pixels, which makes a step cheaper (evaluation uses the full 32-px images). One **step** is one
+# batch and one update; `steps=200` stops after 200 of them, with the lr schedule planned for exactly
+# those. `FULL = True` runs the paper's CIFAR-10 recipe instead.
 #
 # How do we know the features are any good, without using labels during training? Two standard
 # read-outs use the labels only afterwards, on frozen features:
@@ -182,6 +191,16 @@ result = train(config)  # it also scores the same network at random init, for co
 accuracies = {"SimCLR": result.knn, "random init": result.random_init_knn, "raw pixels": pixel_knn(config.dataset, root=config.data_dir)}
 print({name: round(value, 2) for name, value in accuracies.items()})
 plot_accuracies(accuracies);
+
+# %% [markdown]
+# The model that was trained, printed once: the backbone (the ConvNet, whose pooled output is the
+# feature that kNN and the probe read) and the projector on top (whose output z goes into the loss).
+
+# %%
+print(result.method.backbone)
+print(result.method.projector)
+count = lambda module: sum(p.numel() for p in module.parameters())
+print(f"parameters: backbone {count(result.method.backbone):,}, projector {count(result.method.projector):,}")
 
 # %% tags=["nbval-check-output"]
 from ssl_course.course import claim

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write SimSiam's symmetric loss with its stop-gradient, then its whole training step, matching the package's trainer step for step; write the collapse monitor; watch SimSiam collapse without the stop-gradient or without the predictor; see from 3-seed reference runs that SimSiam learns.
 #
-# **Time**: under a minute (54 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (51 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -57,13 +57,20 @@ check_simsiam_loss(simsiam_loss)
 
 # %% [markdown]
 # ## Open the box: SimSiam's training step, by hand
-# Everything the package's trainer does in one SimSiam step fits in a few lines: two views through
-# the backbone and the projector (the projections z), the predictor on top (the predictions p), the
-# loss above, and one SGD step in which the predictor has its own learning rate (the preset trains it
-# 10× faster than the encoder). `same_start_as_train(config)` hands you exactly what `train(config)`
-# starts from: the model with the same initial weights, the same batches of views, and the trainer's
-# lr schedule. **Exercise 2**: write the stop-gradient and the loss inside the loop. The checker runs
-# your function for 200 steps and `train(config)` for 200 steps and compares the loss of every step.
+# Everything the package's trainer does in one SimSiam step fits in a few lines, and you now know
+# each of them. `same_start_as_train(config)` hands you exactly what `train(config)` starts from:
+# the model (`model.backbone`, `model.projector`, `model.predictor`) with the same initial weights,
+# the same batches of view pairs, and the trainer's lr schedule `scheduled_lr(step)`. **Exercise 2**:
+# write the rest of the training loop yourself and return the loss of every step:
+# * an SGD optimiser with `config.momentum` and `config.weight_decay`, in two parameter groups: the
+#   backbone and projector at the scheduled lr, the predictor at `config.predictor_lr_multiplier`
+#   times it (the preset gives the predictor 10× the encoder's learning rate);
+# * at every step, each group's lr set from `scheduled_lr(step)`; both views through the backbone
+#   and the projector (z), the predictor on top (p); your Exercise 1 loss; then the usual three
+#   lines of a PyTorch update.
+#
+# The checker runs your function and `train(config)` for 200 steps and compares the loss of every
+# step: where yours leaves the trainer's, it says which part to look at.
 
 # %% nbgrader={"grade": false, "grade_id": "simsiam_by_hand", "locked": false, "schema_version": 3, "solution": true}
 from ssl_course.train import same_start_as_train
@@ -72,6 +79,7 @@ from ssl_course.train import same_start_as_train
 def train_by_hand(config):
     """SimSiam's training loop, written out; returns the loss of every step."""
     model, batches, scheduled_lr = same_start_as_train(config)  # train(config)'s seed, data and weights
+    ### BEGIN SOLUTION
     encoder = [*model.backbone.parameters(), *model.projector.parameters()]
     optimizer = torch.optim.SGD([
         {"params": encoder, "lr_scale": 1.0},
@@ -83,19 +91,13 @@ def train_by_hand(config):
             group["lr"] = scheduled_lr(step) * group["lr_scale"]
         z1, z2 = model.projector(model.backbone(view1)), model.projector(model.backbone(view2))
         p1, p2 = model.predictor(z1), model.predictor(z2)
-        ### BEGIN SOLUTION
-        z1, z2 = z1.detach(), z2.detach()  # the stop-gradient: the targets pass no gradient back
-
-        def D(p, z):  # minus the cosine of matching rows, averaged over the batch
-            return -F.cosine_similarity(p, z, dim=1).mean()
-
-        loss = 0.5 * (D(p1, z2) + D(p2, z1))  # each view's prediction against the other's projection
-        ### END SOLUTION
+        loss = simsiam_loss(p1, p2, z1, z2)  # Exercise 1: the stop-gradient is inside
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         step_losses.append(loss.item())
     return step_losses
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "check_simsiam_by_hand", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 from ssl_course.exercises import check_simsiam_by_hand
@@ -104,8 +106,9 @@ check_simsiam_by_hand(train_by_hand)
 
 # %% [markdown]
 # That is the whole trainer, for SimSiam: the package adds only bookkeeping (logging, the collapse
-# monitor, checkpoints, evaluation). Try it with the `.detach()` removed: the checker tells you at
-# which step your run leaves the trainer's, and why.
+# monitor, checkpoints, evaluation). Try it with the stop-gradient removed (a loss without
+# `.detach()`), or without `zero_grad`: the checker tells you at which step your run leaves the
+# trainer's, and why.
 #
 # **Exercise 3**: the collapse monitor of the SimSiam paper: normalise each row of z to unit
 # length, take the std of every dimension over the batch, and average over dimensions. It is
@@ -171,9 +174,10 @@ for name in ("no stop-gradient", "no predictor"):
 # 100 steps are enough to show collapse, not to measure how much each set-up learns: one seed and
 # 100 steps cannot settle a ranking by kNN.
 # The course's reference runs train the same three set-ups on 3 seeds (about
-# 2 CPU minutes each; `scripts/reference_runs.py`), all three with the current recipe (1 872 steps of
-# 20-px views; the table's last column). SimSiam's head in the preset is an MLP 512 units wide
-# trained at 10× the encoder's lr: with the paper's narrow d/4 head at the encoder's lr it learned
+# 2 CPU minutes each; `scripts/reference_runs.py`), all three in the recipe they were trained with
+# (1 872 steps of 20-px views; the table's last column). SimSiam's head in the preset is an MLP 512 units wide
+# trained at 10× the encoder's lr: with the paper's narrow head (a hidden layer a quarter as wide as the
+# projection, d/4) at the encoder's lr it learned
 # less under an earlier recipe (the search is in docs/decisions.md, "The SimSiam head"). Here they are
 # loaded, not retrained (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The curves are a cheap kNN measured 16 times a run (k = 200, 2 000 labelled
 # images against 1 000 test images), so they read lower than the table's full-set kNN, shown in the
@@ -218,10 +222,23 @@ ax = reference_plots.plot_curves(table, "effective_rank", baseline=False,
                            title="effective rank of the projections over training (3 seeds)")
 ax.set(ylabel="effective rank (of 128)");
 
+# %% tags=["nbval-check-output"]
+ranks = reference.curves(table, "effective_rank")
+simsiam_ranks = ranks[ranks["run"] == "simsiam"]["effective_rank"]
+claim("SimSiam keeps more than 24 directions at every logged step", bool(simsiam_ranks.min() > 24),
+      f"lowest effective rank {simsiam_ranks.min():.1f}, 3 seeds")
+for name in ("simsiam-no-stop-gradient", "simsiam-no-predictor"):
+    run = ranks[ranks["run"] == name]
+    first_under_5 = run[run["effective_rank"] < 5].groupby("seed")["step"].min()
+    after = run[run["step"] >= 500]["effective_rank"].max()
+    claim(f"{name}: rank under 5 by step 300 on every seed, and under 5 at every step from 500 on",
+          bool(len(first_under_5) == run["seed"].nunique() and first_under_5.max() <= 300 and after < 5),
+          f"first under 5 at steps {', '.join(str(int(s)) for s in first_under_5)}; highest from step 500 on {after:.1f}")
+
 # %% [markdown]
 # With the stop-gradient and the predictor, SimSiam keeps dozens of directions all along. Without
-# the stop-gradient, or without the predictor, the rank falls within the first few hundred steps
-# and stays at 3 or below.
+# the stop-gradient, or without the predictor, the rank falls under 5 within the first 300 steps
+# on every seed and stays there: a dimensional collapse of the projections.
 #
 # Notice which monitor sees it. This collapse is *dimensional*: SimSiam's projector ends in
 # BatchNorm, which rescales every output dimension to unit variance, so the std of the normalised
@@ -230,9 +247,21 @@ ax.set(ylabel="effective rank (of 128)");
 # SimSiam's, and in the reference runs the rank ends between one and three of 128. Watch the rank.
 #
 # ## Summary
-# * SimSiam = BYOL without EMA; without the stop-gradient, or without the predictor, it collapses.
+# The notebook's lessons, each with the check that measured it (the same numbers as above):
+
+# %% tags=["nbval-check-output"]
+claim("summary: SimSiam's kNN gains >= 0.10 over random init, over 3 seeds", *reference.beats_random_init(table, "simsiam", "knn", by=0.10))
+for name in ("simsiam-no-stop-gradient", "simsiam-no-predictor"):
+    rows = table[table["run"] == name]
+    claim(f"summary: {name} ends with its projections' effective rank < 5 of 128 on every seed",
+          bool((rows["effective_rank"] < 5).all()), f"{rows['effective_rank'].min():.1f} to {rows['effective_rank'].max():.1f}")
+
+# %% [markdown]
+# * SimSiam = BYOL without EMA. Without the stop-gradient, or without the predictor, its projections
+#   collapse to a few directions (a dimensional collapse: effective rank under 5 of 128); the backbone
+#   then learns less, and without the stop-gradient no more than the random network knows.
 # * Monitor the effective rank, not only `std_of_normalized`: behind a final BatchNorm the std stays at
 #   1/√d while the rank shows the collapse within 100 steps.
-# * Over 3 seeds SimSiam beats the same network at random init; the numbers are printed above.
+# * Over 3 seeds SimSiam beats the same network at random init.
 #
 # **References**: Chen & He 2021, *Exploring Simple Siamese Representation Learning*.

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under half a minute (21 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (19 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -175,6 +175,16 @@ from ssl_course.theory.linear_plots import plot_eigenvalues, plot_phase_portrait
 
 plot_phase_portrait(tau=1.0, sigma2=0.5, eta=0.05);
 
+# %% tags=["nbval-check-output"]
+from ssl_course.course import claim
+from ssl_course.theory import linear
+
+low, _ = linear.fixed_points(1.0, 0.5, 0.05)
+_, p_off, s_off = simulate_modes(np.array([0.2, 0.03]), np.array([1e-5, 0.3]), t_end=150, tau=1.0, sigma2=0.5, eta=0.05)
+claim("off the parabola: p = 0.2, above p*-, with s = 1e-5 collapses, while p = 0.03, inside the strip, with s = 0.3 survives",
+      bool(0.03 < low < 0.2 and s_off[-1, 0] < 1e-3 and s_off[-1, 1] > 1e-3),
+      f"p*- = {low:.4f}; s at t = 150: {s_off[-1, 0]:.1e} and {s_off[-1, 1]:.3f}")
+
 # %% [markdown]
 # ## Eigen-alignment in the full system
 # From a random start, the learned predictor's eigenvectors turn towards F's: the normalised
@@ -189,7 +199,9 @@ learned = simulate(W0, W_p0, eta=0.05, beta=1.0, t_end=60)
 plot_eigenvalues(learned);
 
 # %% tags=["nbval-check-output"]
-print(f"commutator: {learned.commutators()[0]:.2f} at t = 0 -> {learned.commutators()[-1]:.4f} at t = 60")
+commutators = learned.commutators()
+claim("the normalised commutator falls to under a tenth of its start by t = 60", bool(commutators[-1] < 0.1 * commutators[0]),
+      f"{commutators[0]:.2f} at t = 0, {commutators[-1]:.4f} at t = 60")
 
 # %% [markdown]
 # ## Why the stop-gradient
@@ -197,7 +209,9 @@ print(f"commutator: {learned.commutators()[0]:.2f} at t = 0 -> {learned.commutat
 
 # %% tags=["nbval-check-output"]
 no_sg = simulate(W0, W_p0, eta=0.05, stop_gradient=False, t_end=60)
-print(f"||W|| with stop-gradient: {np.linalg.norm(learned.W[-1]):.3f}; without: {np.linalg.norm(no_sg.W[-1]):.3f}")
+with_norm, without_norm = np.linalg.norm(learned.W[-1]), np.linalg.norm(no_sg.W[-1])
+claim("without the stop-gradient W goes to 0 (every mode collapses), with it W keeps its size",
+      bool(without_norm < 1e-3 and with_norm > 0.1), f"||W|| at t = 60: {with_norm:.3f} with, {without_norm:.1e} without")
 
 # %% [markdown]
 # ## Explore
@@ -229,11 +243,20 @@ def redraw(eta=0.05, sigma2=0.5, alpha_p=1.0, beta=1.0):
 
 widgets.interact(redraw, eta=(0.0, 0.3, 0.01), sigma2=(0.0, 2.0, 0.1), alpha_p=(0.2, 5.0, 0.2), beta=(0.0, 5.0, 0.25));
 
+# %% tags=["nbval-check-output"]
+too_much = 0.2  # above tau^2 / 4(1 + sigma^2) = 1/6
+_, p_decay, _ = simulate_modes(np.linspace(0.05, 0.95, 6), np.linspace(0.05, 0.95, 6)**2, t_end=200, tau=1.0, sigma2=0.5,
+                               eta=too_much)
+claim("summary: with weight decay 0.2, above 1/6, every mode on the parabola decays to p < 0.01 by t = 200",
+      bool(linear.fixed_points(1.0, 0.5, too_much) is None and (p_decay[-1] < 0.01).all()), f"largest p at t = 200: {p_decay[-1].max():.1e}")
+claim("summary: without the stop-gradient ||W|| < 1e-3 at t = 60", bool(without_norm < 1e-3), f"{without_norm:.1e}")
+
 # %% [markdown]
 # ## Summary
 # * The predictor aligns its eigenvectors with the feature correlation F.
 # * Per mode: a conservation law, two fixed points p*±, a collapse basin below p*₋.
-# * No stop-gradient, or too much weight decay, and everything collapses.
+# * No stop-gradient, or too much weight decay, and every mode collapses (W → 0: the complete
+#   collapse of this linear model).
 #
 # **References**: Tian, Chen & Ganguli 2021, *Understanding self-supervised learning dynamics
 # without contrastive pairs* (ICML).

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: run the course's trainer on CIFAR-10 on a GPU; know what mixed precision and channels_last do; know the papers' ImageNet numbers.
 #
-# **Time**: under half a minute (9 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (the epochs of the paper's 800 that fit, printed below), resumable after a disconnect.
+# **Time**: under half a minute (13 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (the epochs of the paper's 800 that fit, printed below), resumable after a disconnect.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -35,7 +35,7 @@ device = setup(seed=0)
 # The package's FULL preset is the paper's recipe (`ssl_course/presets.py`: ResNet-18, batch 512, the
 # paper's base lr 0.03 per 256 images (paper), doubled at batch 512, wd 5e-4, 800 epochs). By the
 # preset's own estimate a free Colab T4 takes about 2 minutes an epoch, so the 800 epochs would take
-# more than a day: far beyond a free session. The cell below sizes the run to about an hour instead
+# over a day: far beyond a free session. The cell below sizes the run to about an hour instead
 # (the epochs that fit, with the lr schedule planned for exactly those), keeps the run folder on your
 # Google Drive when it runs on Colab, so that a reset VM loses nothing and `--resume` continues, and
 # prints the same run as shell commands (in a Colab cell, `!` runs a shell command). CIFAR-10 is
@@ -103,7 +103,7 @@ print(step_variants.describe(times, device.type))
 
 # %% [markdown]
 # The bars and the sentence above them are this machine's measurement, not a GPU's. On a CPU without
-# bf16 matrix units the casts under autocast can cost more than they save, and where bf16 is faster it
+# bf16 matrix units the casts under autocast can cost time instead of saving it, and where bf16 is faster it
 # still changes the numbers a run gives: the trainer keeps the CPU in fp32, so the course's CPU results
 # stay reproducible. On an NVIDIA GPU of the Ampere generation or newer, bf16 autocast
 # runs the convolutions on tensor cores and channels_last is the layout they want, so the trainer turns
