@@ -123,7 +123,7 @@ def markdown_table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--method", choices=("simsiam", "byol"), default="simsiam")
+    parser.add_argument("--method", choices=("simsiam", "byol", "simclr"), default="simsiam")
     parser.add_argument("--candidates", nargs="+", default=["preset"], choices=list(CANDIDATES), metavar="NAME")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",

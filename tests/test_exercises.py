@@ -38,6 +38,18 @@ def info_nce_by_hand(z1, z2, t):
     return -(sim[torch.arange(2 * n), positives] - torch.logsumexp(sim, dim=1)).mean()
 
 
+def info_nce_for_eight(z1, z2, t):
+    """InfoNCE written for the unit check's 8 pairs only: right there, wrong on a real batch."""
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    sim = z @ z.T / t - 1e9 * torch.eye(16)
+    return F.cross_entropy(sim, torch.cat([torch.arange(8, 16), torch.arange(8)]))
+
+
+def info_nce_labels_on_itself(z1, z2, t):
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    return F.cross_entropy((z @ z.T / t).fill_diagonal_(float("-inf")), torch.arange(2 * len(z1)))
+
+
 def mode_velocity_by_hand(p, s, tau, sigma2, eta, alpha_p):
     gap = tau - (1 + sigma2) * p
     return alpha_p * s * gap - eta * p, 2 * p * s * gap - 2 * eta * s
@@ -102,7 +114,9 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                           [(lambda z: z @ z.T, "not L2-normalised"), (lambda z: z[:3] @ z.T, "wrong shape")]),
     "info_nce": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "temperature"),
                                    (lambda a, b, t: F.cross_entropy(F.normalize(a, dim=1) @ F.normalize(b, dim=1).T / t,
-                                                                    torch.arange(len(a))), "2N")]),
+                                                                    torch.arange(len(a))), "2N"),
+                                   (info_nce_labels_on_itself, "point at each anchor itself"),
+                                   (lambda a, b, t: info_nce_by_hand(a, b, t).item(), "not a tensor")]),
     "ema_update": (ema_reference, [(ema_swapped, "swapped"), (lambda t, o, m: None, "did not change")]),
     "byol_momentum": (lambda s, n, b: 1 - (1 - b) * (math.cos(math.pi * s / n) + 1) / 2,
                       [(lambda s, n, b: b, "constant"), (lambda s, n, b: b + (1 - b) * s / n, "linear")]),
@@ -110,8 +124,12 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                                             + losses.negative_cosine(p2, z1.detach())) / 2,
                      [(lambda p1, p2, z1, z2: (losses.negative_cosine(p1, z2) + losses.negative_cosine(p2, z1)) / 2,
                        "stop-gradient"),
+                      (lambda p1, p2, z1, z2: ((losses.negative_cosine(p1, z2.detach())
+                                                + losses.negative_cosine(p2, z1.detach())) / 2).item(), "not a tensor"),
                       (lambda p1, p2, z1, z2: losses.negative_cosine(p1, z2.detach()), "one view order")]),
-    "std_of_normalized": (std_of_normalized_by_hand, [(lambda z: z.std(0).mean().item(), "normalised")]),
+    "std_of_normalized": (std_of_normalized_by_hand, [(lambda z: z.std(0).mean().item(), "normalised"),
+                                                      (lambda z: F.normalize(z, dim=1).std(0, correction=0).mean().item(),
+                                                       "population std")]),
     "fixed_points": (fixed_points_by_hand, [(lambda t, s, e: fixed_points_by_hand(t, s, e)[::-1], "smaller root"),
                                             (lambda t, s, e: (0.1, 0.5), "wrong values")]),
     "mode_velocity": (mode_velocity_by_hand, [(lambda p, s, t, sg, e, a: mode_velocity_by_hand(p, s, t, sg, e, 1.0),
@@ -130,7 +148,8 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                                                (simsiam_loop_by_hand(predictor_scaled=False), "first update"),
                                                (simsiam_loop_by_hand(zero_grad=False), "zero_grad"),
                                                (simsiam_loop_by_hand(schedule_every_step=False), "at every step")]),
-    "info_nce_trains": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "at step 1: compare")]),
+    "info_nce_trains": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "at step 1: compare"),
+                                           (info_nce_for_eight, "raised RuntimeError at step 1")]),
     "ema_update_trains": (ema_reference, [(ema_swapped, "at step 1: the target")]),
     "mode_velocity_trains": (mode_velocity_by_hand,
                              [(lambda p, s, t, s2, e, a: (mode_velocity_by_hand(p, s, t, s2, e, a)[0],
@@ -139,7 +158,8 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                             [(lambda A: torch.eye(len(A)) + A, "disagrees with the package's at step 8:")]),  # E = I leaves the loss blind to E_kk at first
     "effective_rank_trains": (lambda z: math.exp(rank_entropy(z)), [(rank_entropy, "at step 1:")]),
     "directpred_weight_trains": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "at step 1: W_p")]),
-    "effective_rank": (lambda z: math.exp(rank_entropy(z)), [(rank_entropy, "exponential")]),
+    "effective_rank": (lambda z: math.exp(rank_entropy(z)), [(rank_entropy, "exponential"),
+                                                             (lambda z: math.exp(rank_entropy(z - z.mean(0))), "centred")]),
 }
 
 
@@ -190,3 +210,9 @@ def test_judge_prediction_accepts_the_measured_answer_and_names_it_otherwise(cap
         ex.judge_prediction("more collapse", ..., "100 %", choices)
     with pytest.raises(ValueError, match="none of the choices"):
         ex.judge_prediction("more collapse", "5 %", "50 %", choices)
+
+
+def test_the_unit_check_passes_what_only_the_training_check_catches(capsys):
+    """An InfoNCE written for the unit check's 8 pairs is right there; real training's batch of 128 exposes it."""
+    ex.check_info_nce(info_nce_for_eight)
+    assert "Well done" in capsys.readouterr().out

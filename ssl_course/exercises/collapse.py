@@ -31,6 +31,8 @@ def check_effective_rank(fn: Callable) -> None:
         "returned the entropy: the effective rank is its exponential":
             -(s / s.sum() * (s / s.sum()).log()).sum().item(),
         "normalised the squared singular values; use s / sum(s)": torch.exp(-(p2 * p2.log()).sum()).item(),
+        "centred z first: the collapse monitor's effective rank is uncentred, the singular values of z itself":
+            metrics.effective_rank(z - z.mean(dim=0)),
     })
     _passed("effective_rank")
 

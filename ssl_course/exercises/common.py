@@ -41,7 +41,15 @@ def _shadowed(name: str, learner: Callable, hint: str, what: str = "step") -> tu
 
     def checked(*args):
         calls.append(len(calls) + 1)
-        answer, expected = learner(*args)
+        try:
+            answer, expected = learner(*args)
+        except (ExerciseError, NotImplementedError):
+            raise
+        except Exception as error:  # what the small unit check did not exercise: real batch sizes, autograd
+            shapes = ", ".join(str(tuple(a.shape)) for a in args if torch.is_tensor(a))
+            raise ExerciseError(f"{name}: inside real training your code raised {type(error).__name__} at {what} "
+                                f"{calls[-1]} (inputs of shape {shapes}): {error}. Does it assume the unit check's "
+                                "sizes, or call .numpy() on a tensor that needs a gradient?") from None
         if not _close(answer, expected, tol=1e-4):
             raise ExerciseError(f"{name}: inside real training, your code disagrees with the package's at {what} "
                                 f"{calls[-1]}{': ' + hint if hint else ''}")
@@ -72,6 +80,14 @@ def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int
         raise ExerciseError(f"{name}: training with your code ended with loss {result.loss}")
 
 
+def _tensor_loss(name: str, answer) -> torch.Tensor:
+    """A loss must stay a tensor in the autograd graph: name the mistake when it is not."""
+    if not torch.is_tensor(answer):
+        raise ExerciseError(f"{name}: returned a {type(answer).__name__}, not a tensor: return the loss itself "
+                            "(no .item(), no float()), so that loss.backward() can reach the network")
+    return answer
+
+
 def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> None:
     """Raise with the hint of the first known mistake the answer matches, or a generic one."""
     if _close(answer, expected):
@@ -82,6 +98,9 @@ def _diagnose(name: str, answer, expected, wrong_answers: dict[str, object]) -> 
     for hint, wrong in wrong_answers.items():
         if _close(answer, wrong):
             raise ExerciseError(f"{name}: {hint}")
+    if not torch.isfinite(a).all():
+        raise ExerciseError(f"{name}: got {a.flatten()[:4].tolist()}, not a finite number: a log of 0, or a "
+                            "softmax whose label points at a masked (-inf) entry?")
     raise ExerciseError(f"{name}: wrong values (expected {e.flatten()[:4].tolist()}..., got {a.flatten()[:4].tolist()}...)")
 
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ssl_course import losses
-from ssl_course.exercises.common import _passed, _call, _train_with, _diagnose
+from ssl_course.exercises.common import _passed, _call, _train_with, _diagnose, _tensor_loss
 
 
 def check_similarity_matrix(fn: Callable) -> None:
@@ -35,7 +35,13 @@ def check_info_nce(fn: Callable) -> None:
         logits = F.normalize(a, dim=1) @ F.normalize(b, dim=1).T / temperature
         return F.cross_entropy(logits, torch.arange(a.shape[0]))
 
-    _diagnose("info_nce", _call("info_nce", fn, z1, z2, t), expected, {
+    def labels_on_itself(a, b, temperature):
+        z = F.normalize(torch.cat([a, b]), dim=1)
+        return F.cross_entropy((z @ z.T / temperature).fill_diagonal_(float("-inf")), torch.arange(2 * a.shape[0]))
+
+    _diagnose("info_nce", _tensor_loss("info_nce", _call("info_nce", fn, z1, z2, t)), expected, {
+        "the labels point at each anchor itself, the masked diagonal (hence inf): the positive of anchor i is "
+        "i + N for the first view's anchors and i - N for the second's": labels_on_itself(z1, z2, t),
         "the temperature is not applied: divide the similarities by it": losses.info_nce(z1, z2, 1.0),
         "a sample's similarity with itself is counted as a negative: mask the diagonal with -inf": unmasked(z1, z2, t),
         "only N anchors from view 1 against view 2; use all 2N (each view is the other's positive)":

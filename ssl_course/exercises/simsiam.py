@@ -6,14 +6,14 @@ import torch
 import torch.nn.functional as F
 
 from ssl_course import losses, metrics
-from ssl_course.exercises.common import ExerciseError, _passed, _call, _diagnose
+from ssl_course.exercises.common import ExerciseError, _passed, _call, _diagnose, _tensor_loss
 
 
 def check_simsiam_loss(fn: Callable) -> None:
     """``fn(p1, p2, z1, z2)`` -> D(p1, sg(z2)) / 2 + D(p2, sg(z1)) / 2 with D the negative cosine."""
     g = torch.Generator().manual_seed(3)
     p1, p2, z1, z2 = (torch.randn(6, 5, generator=g, requires_grad=True) for _ in range(4))
-    answer = _call("simsiam_loss", fn, p1, p2, z1, z2)
+    answer = _tensor_loss("simsiam_loss", _call("simsiam_loss", fn, p1, p2, z1, z2))
     expected = (losses.negative_cosine(p1, z2) + losses.negative_cosine(p2, z1)) / 2
     _diagnose("simsiam_loss", answer, expected, {
         "the sign is flipped: SimSiam minimises the *negative* cosine": -expected,
@@ -82,5 +82,7 @@ def check_std_of_normalized(fn: Callable) -> None:
         "rows are not L2-normalised first": z.std(dim=0).mean().item(),
         "std taken across dimensions instead of across the batch":
             F.normalize(z, dim=1).std(dim=1).mean().item(),
+        "the population std (dividing by N): the monitor uses the sample std, torch's default .std() (N - 1)":
+            F.normalize(z, dim=1).std(dim=0, correction=0).mean().item(),
     })
     _passed("std_of_normalized")
