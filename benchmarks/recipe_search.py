@@ -79,9 +79,7 @@ def run(method: str, name: str, seed: int, overrides: dict | None = None) -> dic
     start = time.perf_counter()
     config = preset(method, **changes, seed=seed, out=None, progress=False)
     result = train(config)
-    head = preset(method)
-    head = (f"{head.pred_hidden_dim} wide" if head.pred_hidden_dim else "default") + f", lr x{head.predictor_lr_multiplier:g}"
-    return {"method": method, "candidate": name, "preset_head": head, "changes": changes, "seed": seed, "knn": result.knn,
+    return {"method": method, "candidate": name, "preset_head": preset_head(method), "changes": changes, "seed": seed, "knn": result.knn,
             "linear_probe": result.linear_probe, "random_init_knn": result.random_init_knn,
             "effective_rank": round(result.effective_rank, 2), "steps": result.steps,
             "train_seconds": round(result.seconds, 1), "seconds": round(time.perf_counter() - start, 1)}
@@ -90,6 +88,24 @@ def run(method: str, name: str, seed: int, overrides: dict | None = None) -> dic
 def read_rows(path: Path) -> list[dict]:
     """The runs recorded in the JSON-lines file ``path``."""
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+RESULTS = Path(__file__).with_name("results_recipe_search.jsonl")
+
+
+def preset_head(method: str) -> str:
+    """How a row names the preset's predictor head (the recipe a "preset" row changed only the epochs of)."""
+    head = preset(method)
+    return (f"{head.pred_hidden_dim} wide" if head.pred_hidden_dim else "default") + f", lr x{head.predictor_lr_multiplier:g}"
+
+
+def knn_against_steps(rows: list[dict], method: str, seed: int = 0) -> list[tuple[int, float]]:
+    """(steps, kNN) of ``method``'s current preset trained for different numbers of epochs, on ``seed``: the
+    rows whose only change is the epochs and whose head is today's; one point per step count, sorted."""
+    points = {row["steps"]: row["knn"] for row in rows
+              if row["method"] == method and row["seed"] == seed and row["preset_head"] == preset_head(method)
+              and row["candidate"].split()[0] == "preset" and set(row["changes"]) <= {"epochs"}}
+    return sorted(points.items())
 
 
 def record(row: dict, path: Path) -> None:
@@ -128,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
                         help="extra changes for every candidate, e.g. epochs=20 (values parsed as JSON)")
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results_recipe_search.jsonl"))
+    parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--list", action="store_true", help="print the candidates and exit")
     parser.add_argument("--table", action="store_true", help="print the recorded results as a markdown table and exit")
     args = parser.parse_args(argv)

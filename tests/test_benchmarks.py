@@ -225,3 +225,17 @@ def test_the_cli_defaults_readme_table_is_rewritten_between_its_markers(tmp_path
     text = readme.read_text()
     assert text.startswith("# top\n") and text.endswith("\nafter\n") and "old table" not in text
     assert cli.readme_block(text) == cli.markdown_table(cli.read_rows(rows))
+
+
+def test_knn_against_steps_keeps_only_todays_preset_changed_in_its_epochs():
+    search = _load_benchmark("recipe_search")
+    head = search.preset_head("simsiam")
+    row = dict(method="simsiam", seed=0, preset_head=head, candidate="preset epochs=46", changes={"epochs": 46},
+               steps=3588, knn=0.85)
+    rows = [row,
+            {**row, "steps": 1872, "knn": 0.64, "candidate": "preset", "changes": {}},
+            {**row, "steps": 780, "knn": 0.5, "preset_head": "default, lr x1"},  # an older head
+            {**row, "steps": 900, "knn": 0.6, "candidate": "lr0.3 epochs=10", "changes": {"lr": 0.3, "epochs": 10}},
+            {**row, "steps": 2000, "knn": 0.7, "seed": 1},
+            {**row, "method": "byol", "steps": 100}]
+    assert search.knn_against_steps(rows, "simsiam") == [(1872, 0.64), (3588, 0.85)]
