@@ -18,6 +18,7 @@ from ssl_course.precision import auto_precision
 from ssl_course.presets import FULL_SOURCE, T4_CAPABILITY, estimated_minutes, fit_budget, for_steps, preset
 from ssl_course.config import TrainConfig, TrainResult
 from ssl_course.devices import pick_device
+from ssl_course.figures import legend_outside
 
 # What a notebook run changes in the package's presets (ssl_course.presets): quiet and
 # frequent monitoring on the CPU; a progress bar and the dataset download under FULL.
@@ -114,7 +115,7 @@ def plot_monitors(results: dict[str, TrainResult], keys=("loss", "effective_rank
             ax.plot([r["step"] for r in rows], [r[key] for r in rows], label=name)
     for ax, key in zip(axes, keys):
         ax.set(xlabel="step", title=key.replace("_", " "))
-    axes[0].legend(fontsize=9)
+    legend_outside(axes[-1], "right")
     fig.tight_layout()
     return fig
 
@@ -214,7 +215,7 @@ def plot_eigenvalues_over_training(history: list[dict], axes=None):
         axes[1].plot(steps, p[:, j], color=f"C{j}", label=f"mode {j + 1}")
     axes[0].set(xlabel="step", ylabel="s_j", title="eigenvalues of F (the projections' correlation)")
     axes[1].set(xlabel="step", ylabel="p_j = u_j^T W_p u_j", title="the predictor along F's eigenvectors")
-    axes[0].legend(fontsize=9)
+    legend_outside(axes[-1], "right")
     axes[0].figure.tight_layout()
     return axes
 
@@ -259,7 +260,7 @@ def plot_accuracies(accuracies: dict[str, float], title: str = "kNN accuracy (te
     ax.bar_label(bars, fmt="%.2f")
     ax.axhline(chance, ls=":", c="k", lw=1, label="chance")
     ax.set(ylim=(0, 1), title=title)
-    ax.legend(loc="upper right")
+    legend_outside(ax, "right")
     fig.tight_layout()
     return fig
 

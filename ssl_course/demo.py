@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from ssl_course.evaluation import pixel_knn
+from ssl_course.figures import legend_outside
 from ssl_course.presets import preset
 from ssl_course.train import train
 
@@ -58,11 +59,8 @@ def format_table(live: dict, references: dict[str, dict], random_knn: float, pix
     return "\n".join(lines)
 
 
-def plot_demo(history: list[dict], live: dict, references: dict[str, dict], random_knn: float, pixels: float,
-              path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def demo_figure(history: list[dict], live: dict, references: dict[str, dict], random_knn: float, pixels: float):
+    """The demo's figure: the live run's loss and collapse monitor, and its kNN beside the reference runs'."""
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 3]})
@@ -83,8 +81,20 @@ def plot_demo(history: list[dict], live: dict, references: dict[str, dict], rand
     right.set_xticks(range(len(names)), names, rotation=25, ha="right", fontsize=9)
     right.set(ylim=(0, 1), ylabel="kNN accuracy (test)",
               title="kNN, k = 200 (reference runs: mean ± std over seeds)")
-    right.legend(loc="upper right", fontsize=9)
+    legend_outside(right, "right")
     fig.tight_layout()
+    return fig
+
+
+def plot_demo(history: list[dict], live: dict, references: dict[str, dict], random_knn: float, pixels: float,
+              path: Path) -> Path:
+    """``demo_figure`` written to ``path`` (without a display: the demo runs from a terminal)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = demo_figure(history, live, references, random_knn, pixels)
     fig.savefig(path)
     plt.close(fig)
     return path

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: name the parts every method shares (views, backbone, projector); write the InfoNCE (NT-Xent) loss from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network; see why a loss without negatives is not enough on its own: the course's question.
 #
-# **Time**: under half a minute (26 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (20 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -131,10 +131,15 @@ judge_prediction("InfoNCE as T grows", prediction, trend, ("rise", "fall", "flat
                  "a large T flattens it: the positive no longer stands out from the 126 negatives.")
 
 # %%
-plt.semilogx(temperatures, losses, "o-", label="related views")
-plt.semilogx(temperatures, random_losses, "s--", label="unrelated views")
-plt.axhline(torch.log(torch.tensor(127.0)), color="k", ls=":", label="log(2N - 1): chance")
-plt.xlabel("temperature T"); plt.ylabel("InfoNCE"); plt.legend();
+from ssl_course.figures import legend_outside
+
+fig, ax = plt.subplots()
+ax.semilogx(temperatures, losses, "o-", label="related views")
+ax.semilogx(temperatures, random_losses, "s--", label="unrelated views")
+ax.axhline(torch.log(torch.tensor(127.0)), color="k", ls=":", label="log(2N - 1): chance")
+ax.set(xlabel="temperature T", ylabel="InfoNCE")
+legend_outside(ax, "right")
+fig.tight_layout()
 
 # %% [markdown]
 # Move the temperature yourself (with a live kernel, JupyterLab or Colab; the figure above is the

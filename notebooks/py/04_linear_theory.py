@@ -5,7 +5,7 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under half a minute (19 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (17 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -121,16 +121,18 @@ print(f"p*- = {low:.4f} (unstable), p*+ = {high:.4f} (stable)")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ssl_course.figures import legend_outside
+
 etas = np.linspace(0.0, 0.2, 401)
 branches = np.array([fixed_points(1.0, 0.5, eta) or (np.nan, np.nan) for eta in etas])
-fig, ax = plt.subplots(figsize=(5.5, 3.2))
+fig, ax = plt.subplots(figsize=(6.5, 4.2))
 ax.plot(etas, branches[:, 1], label="p*+ (stable: the mode survives here)")
 ax.plot(etas, branches[:, 0], "--", label="p*- (unstable: below it, collapse)")
 ax.fill_between(etas, 0, np.nan_to_num(branches[:, 0], nan=0.7), color="0.9", label="modes that collapse")
 ax.axvline(1.0 / (4 * 1.5), color="k", ls=":", lw=1, label="eta = tau^2 / 4(1 + sigma^2)")
 ax.set(xlabel="weight decay eta", ylabel="fixed point p*", ylim=(0, 0.7),
        title="fixed points against weight decay (tau = 1, sigma^2 = 0.5)")
-ax.legend(fontsize=9)
+legend_outside(ax, "below", ncol=2)
 fig.tight_layout()
 
 # %% [markdown]
@@ -163,11 +165,12 @@ judge_prediction("surviving modes at eta = 0.15", prediction, outcome, ("both", 
                  f"p = 0.03 decays to {p[-1, 0]:.1e}.")
 
 # %% [markdown]
-# The whole picture: on the parabola (blue), modes that start with p < p*₋ decay to 0 (the collapse
-# basin, shaded); the others go to p*₊. Off the parabola (orange) the strip is not the basin: a mode
-# with almost no feature strength s falls in although its p starts far above p*₋ (red: it runs along
-# the s = 0 axis on the left, so the right panel follows its p over time down through p*₋ to 0), and
-# a mode with a large s escapes although its p starts inside the strip.
+# The whole picture: on the parabola (blue, under the dashed curve), modes that start with p < p*₋
+# decay to 0 (the collapse basin, shaded); the others go to p*₊. Off the parabola (one colour per
+# start, the same in both panels) the strip is not the basin: a mode with almost no feature strength
+# s falls in although its p starts far above p*₋ (red: it runs along the s = 0 axis, so the right
+# panel follows its p over time down through p*₋ to 0), and a mode with a large s escapes although
+# its p starts inside the strip.
 
 # %%
 from ssl_course.theory.linear import simulate
@@ -214,10 +217,100 @@ claim("without the stop-gradient W goes to 0 (every mode collapses), with it W k
       bool(without_norm < 1e-3 and with_norm > 0.1), f"||W|| at t = 60: {with_norm:.3f} with, {without_norm:.1e} without")
 
 # %% [markdown]
+# ## Without a predictor: W_p fixed at I
+# SimSiam without its predictor (03, "With and without the stop-gradient, with and without the predictor")
+# keeps only two or three
+# directions of its projections. The model can say why. Remove the predictor by holding it at the
+# identity, W_p = I: every mode has p = 1 for good, ṗ no longer applies, and only ṡ is left, a linear
+# equation ṡ = r s with one rate r for every mode.
+#
+# **Exercise 3**: set p = 1 in ṡ = 2ps[τ − (1+σ²)p] − 2ηs and derive r. Return it from
+# `no_predictor_rate(tau, sigma2, eta)`. Before you run the check, say on paper what its sign is at
+# τ = 1, σ² = 0.5, η = 0.05, and what that sign means for the strong and the weak modes alike.
+
+# %% nbgrader={"grade": false, "grade_id": "no_predictor_rate", "locked": false, "schema_version": 3, "solution": true}
+def no_predictor_rate(tau, sigma2, eta):
+    ### BEGIN SOLUTION
+    return 2 * (tau - (1 + sigma2)) - 2 * eta
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_no_predictor_rate", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
+from ssl_course.exercises import check_no_predictor_rate
+
+check_no_predictor_rate(no_predictor_rate)
+
+# %% [markdown]
+# Your rate, run against the learned predictor: six modes start on the parabola with the same
+# strengths s, once with W_p held at I (your r drives s, p stays 1) and once with the predictor
+# learning (ṗ and ṡ as in Exercise 1).
+
+# %% tags=["nbval-check-output"]
+starts = np.linspace(0.05, 0.95, 6) ** 2
+rate = no_predictor_rate(1.0, 0.5, 0.05)
+_, _, s_fixed = simulate_modes(np.ones(6), starts, t_end=60, tau=1.0, sigma2=0.5, eta=0.05,
+                               velocity_fn=lambda p, s, *_: (0 * p, rate * s))
+_, _, s_learned = simulate_modes(np.sqrt(starts), starts, t_end=60, tau=1.0, sigma2=0.5, eta=0.05)
+print(f"r = {rate:.2f}: s at t = 60 with W_p = I {np.array2string(s_fixed[-1], precision=1)}")
+print(f"with the learned predictor {np.array2string(s_learned[-1], precision=3)}")
+claim("with W_p fixed at I every mode decays (s < 1e-20 by t = 60); with the learned predictor the modes "
+      "above p*- survive (s > 0.1)", bool((s_fixed[-1] < 1e-20).all() and (s_learned[-1, 1:] > 0.1).all()),
+      f"r = {rate:.2f}; largest s with W_p = I {s_fixed[-1].max():.1e}, learned: {int((s_learned[-1] > 0.1).sum())} of 6 above 0.1")
+
+# %% [markdown]
+# With W_p = I the bracket τ − (1+σ²) is negative whenever the augmentation adds any variance
+# (σ² > τ − 1): the online branch sees views noisier than the target's signal, so the quickest way to
+# match is to shrink, and every direction shrinks at the same rate r, strong or weak. A learned
+# predictor escapes this by lowering its gain p below τ/(1+σ²), where the bracket turns positive, and
+# it does so direction by direction. In the real network of 03 a nonlinear backbone and BatchNorm
+# keep a few directions alive rather than none, but the pull is the one derived here.
+#
+# ## The EMA: β from BYOL's momentum m
+# 02's target follows the online weights by θ_t ← m θ_t + (1 − m) θ_o once per step; here the target
+# moves by Ẇ_a = β(W − W_a). One SGD step with learning rate γ and SGD momentum μ advances the flow
+# by about γ/(1 − μ) units of time (momentum sums the past steps' gradients), and in that time the
+# target closes a fraction β γ/(1 − μ) of its gap, which the EMA sets to 1 − m. So
+# β = (1 − m)(1 − μ)/γ.
+
+# %% tags=["nbval-check-output"]
+from ssl_course.methods import METHODS
+from ssl_course.presets import preset
+
+recipes = {"the CPU preset": preset("byol"), "FULL": preset("byol", full=True)}
+rates = {}
+for name, config in recipes.items():
+    m = config.ema if config.ema is not None else METHODS["byol"].defaults.ema  # None: BYOL's own base momentum
+    rates[name] = (1 - m) * (1 - config.momentum) / config.lr
+    print(f"{name}: m = {m}, mu = {config.momentum}, lr = {config.lr}: beta = {rates[name]:.4f}")
+runs = {**{name: simulate(W0, W_p0, eta=0.05, beta=beta, t_end=200) for name, beta in rates.items()},
+        "no EMA": simulate(W0, W_p0, eta=0.05, beta=None, t_end=200)}
+strengths = {name: np.linalg.eigvalsh(run.W[-1] @ run.W[-1].T) for name, run in runs.items()}
+for name, s in strengths.items():
+    print(f"{name}: s at t = 200 {np.array2string(s, precision=3)}")
+claim("at the CPU preset's beta the six modes end where they end without the EMA (s within 0.01)",
+      bool(np.abs(strengths["the CPU preset"] - strengths["no EMA"]).max() < 0.01),
+      f"largest difference {np.abs(strengths['the CPU preset'] - strengths['no EMA']).max():.1e}")
+claim("at FULL's smaller beta they are still spread at t = 200 (max - min of s > 0.1), all six with s > 0.1",
+      bool(np.ptp(strengths["FULL"]) > 0.1 and (strengths["FULL"] > 0.1).all()),
+      f"s from {strengths['FULL'].min():.3f} to {strengths['FULL'].max():.3f}; "
+      f"without the EMA from {strengths['no EMA'].min():.3f} to {strengths['no EMA'].max():.3f}")
+threshold = 1.0**2 / (4 * 1.5)
+claim("the presets' weight decays sit more than 100 times below tau^2 / 4(1 + sigma^2) at tau 1, sigma^2 0.5",
+      all(config.weight_decay * 100 < threshold for config in recipes.values()),
+      ", ".join(f"{name} {config.weight_decay:g}" for name, config in recipes.items()) + f" against {threshold:.4f}")
+
+# %% [markdown]
+# The EMA changes how fast the target follows, not which modes survive: at the CPU preset's β the
+# modes end as with no EMA at all (W_a = W), as 02's run without the EMA learned about as well as
+# BYOL. FULL's β is smaller, its target slower: after the same time its modes are still on their way
+# (the spread above), which is one reason a slow target goes with a long run. Weight decay enters
+# per unit of this time as it does per SGD step, and the presets' η is far too small to kill a
+# direction here: in the real runs it is not what decides which directions survive.
+
+# %% [markdown]
 # ## Explore
 # Move the sliders: weight decay η above τ²/(4(1+σ²)) kills every mode; a slower predictor
 # (α_p < 1) moves the balanced curve to s = p²/α_p and with it where the surviving modes settle
-# (the drawn case above); the EMA rate β is left to the sliders. (`plot_explorer` is a tested package
+# (the drawn case above); β is the EMA rate of the section above. (`plot_explorer` is a tested package
 # function; the sliders need a live kernel such as JupyterLab or Colab.)
 
 # %% [markdown]
@@ -257,6 +350,9 @@ claim("summary: without the stop-gradient ||W|| < 1e-3 at t = 60", bool(without_
 # * Per mode: a conservation law, two fixed points p*±, a collapse basin below p*₋.
 # * No stop-gradient, or too much weight decay, and every mode collapses (W → 0: the complete
 #   collapse of this linear model).
+# * A predictor held at W_p = I gives every mode the same rate r = 2[τ − (1+σ²)] − 2η, negative
+#   once the augmentation adds variance: every mode decays, which is 03's no-predictor collapse.
+# * The EMA (β = (1 − m)(1 − μ)/γ from 02's m) sets how fast the target follows, not which modes survive.
 #
 # **References**: Tian, Chen & Ganguli 2021, *Understanding self-supervised learning dynamics
 # without contrastive pairs* (ICML).

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: see a learned linear predictor align with the feature correlation in a real run; write DirectPred's running correlation and its weight; compare DirectPred/DirectCopy with learned predictors.
 #
-# **Time**: under half a minute (29 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (22 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -97,7 +97,9 @@ from ssl_course.course import claim
 heads = reference.load(["simsiam-linear", "byol-linear"])
 fig, ax = plt.subplots(1, 2, figsize=(11, 3.2))
 reference_plots.plot_curves(heads, "commutator", ax=ax[0], title="||[F, W_p]|| (normalised)")
-reference_plots.plot_curves(heads, "alignment", ax=ax[1], title="eigen-alignment with F, top 8");
+reference_plots.plot_curves(heads, "alignment", ax=ax[1], title="eigen-alignment with F, top 8")
+ax[0].legend().remove()  # the same runs in the same colours: one legend, right of both
+fig.tight_layout()
 
 # %% [markdown]
 # Read the left panel with the effective rank in mind (both are printed per run below the figure).
@@ -168,10 +170,14 @@ with torch.no_grad():
     z = method.projector(method.backbone(train_x[:1024]))  # uint8 in: the backbone normalises
 s, p, _ = eigen_pairs(correlation(z), method.predictor_matrix())
 x, y = (s / s.max()).clamp_min(0).sqrt(), p / p.abs().max()
-plt.scatter(x, y, s=10, label="eigen-directions of F")
-plt.plot([0, 1], [0, 1], "k:", label="y = x (p exactly proportional to sqrt(s))")
-plt.xlabel("sqrt(s_j / s_max)"); plt.ylabel("p_j / max |p|"); plt.legend(fontsize=9)
-plt.title("learned predictor vs sqrt of F's eigenvalues");
+from ssl_course.figures import legend_outside
+
+fig, ax = plt.subplots(figsize=(6.5, 4.2))
+ax.scatter(x, y, s=10, label="eigen-directions of F")
+ax.plot([0, 1], [0, 1], "k:", label="y = x (p exactly proportional to sqrt(s))")
+ax.set(xlabel="sqrt(s_j / s_max)", ylabel="p_j / max |p|", title="learned predictor vs sqrt of F's eigenvalues")
+legend_outside(ax, "below", ncol=1)
+fig.tight_layout()
 
 # %% tags=["nbval-check-output"]
 from scipy.stats import spearmanr

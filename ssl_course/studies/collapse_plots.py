@@ -2,6 +2,7 @@
 the forecast within one width, and the three training orders."""
 from __future__ import annotations
 
+from ssl_course.figures import legend_outside
 from ssl_course.studies.collapse import REGIMES, rank_correlation, runs_frame, study_summary
 
 
@@ -32,14 +33,20 @@ def plot_data_study(rows: list[dict], axes=None):
         top.set(xscale="log", xlabel="distinct training images", ylabel="AUC (higher = more collapsed)",
                 title=f"width {width}: {dim}-d features")
         _passes_axis(top, summary[summary["width"] == width])
-        top.legend(fontsize=9)
+        if col == len(widths) - 1:
+            legend_outside(top, "right")
+        else:
+            top.legend().remove()  # the last column's legend names the same lines
         long = at.melt(id_vars=["train_images"], value_vars=["knn", "linear_probe"], var_name="score", value_name="accuracy")
         long["score"] = long["score"].map({"knn": "kNN", "linear_probe": "linear probe"})
         sns.lineplot(data=long, x="train_images", y="accuracy", hue="score", marker="o", errorbar="sd", ax=bottom)
         bottom.axhline(at["random_init_knn"].mean(), color="tab:blue", ls=":", lw=1.5, label="kNN, random init")
         bottom.axhline(at["random_init_probe"].mean(), color="tab:orange", ls=":", lw=1.5, label="probe, random init")
         bottom.set(xscale="log", xlabel="distinct training images (same steps for all)", ylabel="test accuracy")
-        bottom.legend(fontsize=9)
+        if col == len(widths) - 1:
+            legend_outside(bottom, "right")
+        else:
+            bottom.legend().remove()
     axes[0][0].figure.tight_layout()
     return axes
 
@@ -61,7 +68,7 @@ def plot_fitting(rows: list[dict], ax=None):
     ax.axhline(-1, color="0.4", ls=":", lw=1.5, label="−1: the loss's minimum")
     ax.set(xscale="log", xlabel="distinct training images (same steps for all)", ylabel="SimSiam loss (eval mode)",
            title="does the model fit its own images?")
-    ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    legend_outside(ax, "right")
     ax.figure.tight_layout()
     return ax
 
@@ -81,7 +88,7 @@ def plot_forecast(rows: list[dict], width: int, ax=None):
                     hue_norm=LogNorm(), ax=ax)
     ax.set(xlabel="AUC (higher = more collapsed)", ylabel="linear-probe accuracy",
            title=f"width {width}: Spearman {rank_correlation(at):+.2f} over {len(at)} runs")
-    ax.legend(fontsize=9, title="images", title_fontsize=9)
+    legend_outside(ax, "right", title="images", title_fontsize=9)
     ax.figure.tight_layout()
     return ax
 
@@ -112,18 +119,19 @@ def plot_regimes(table, axes=None):
                 axes[0].axvline(k * per_chunk, color="0.7", ls=":", lw=1)
     axes[0].set(ylabel="kNN (subset)", xlabel=f"step   (kNN: {curve_evaluation(runs)})",
                 title="kNN over training (dotted: the stream's next chunk)")
-    axes[0].legend(fontsize=9)
+    legend_outside(axes[0], "below")
     rows = study_rows(runs)
     scores = pd.DataFrame([{"regime": r["regime"], "score": name, "value": r[key]} for r in rows
                            for name, key in (("kNN", "knn"), ("probe", "linear_probe"))])
     sns.barplot(data=scores, x="score", y="value", hue="regime", hue_order=order, errorbar="sd", ax=axes[1])
-    low = scores["value"].min()
-    axes[1].set(xlabel="", ylabel="test accuracy", ylim=(max(0, low - 0.08), min(1, scores["value"].max() + 0.04)),
-                title="final accuracy, mean ± std over seeds")
-    axes[1].legend(fontsize=9)
+    axes[1].set(xlabel="", ylabel="test accuracy", ylim=(0, 1), title="final accuracy, mean ± std over seeds")
+    axes[1].legend().remove()  # the regimes' colours are the curves' (legend under them)
+    for bars in axes[1].containers:
+        axes[1].bar_label(bars, fmt="%.3f", fontsize=9, rotation=90, label_type="center", color="white")
     auc = pd.DataFrame([{"regime": r["regime"], "AUC": r["auc"]} for r in rows])
     sns.barplot(data=auc, x="regime", y="AUC", order=order, errorbar="sd", ax=axes[2], color="0.6")
-    axes[2].set(xlabel="", ylim=(auc["AUC"].min() - 0.01, auc["AUC"].max() + 0.01), title="AUC (own axis)")
+    axes[2].set(xlabel="", ylim=(0.5, 1), title="AUC (0.5: all directions\nequal; 1: a single one)")
+    axes[2].bar_label(axes[2].containers[0], fmt="%.3f", fontsize=9)
     axes[2].tick_params(axis="x", labelrotation=20)
     axes[0].figure.tight_layout()
     return axes

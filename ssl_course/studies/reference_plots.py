@@ -2,6 +2,7 @@
 and the final scores beside random init."""
 from __future__ import annotations
 
+from ssl_course.figures import legend_outside
 from ssl_course.studies.reference import BASELINE, METRIC_NAMES, curve_evaluation, curves
 
 
@@ -49,9 +50,9 @@ def plot_curves(table, key: str = "knn", ax=None, title: str | None = None, base
         ax.set_xlabel(f"step   (a subset: {curve_evaluation(table)})", fontsize=9)
     if final is not None:
         _plot_final_knn(table, runs, palette, final)
-        ax.legend(fontsize=9, loc="center right")
+        legend_outside(ax, "below")
     else:
-        ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        legend_outside(ax, "right")
     ax.figure.tight_layout()
     return ax
 
@@ -72,21 +73,33 @@ def _plot_final_knn(table, runs, palette, ax) -> None:
 
 
 def plot_scores(table, metric: str = "linear_probe", ax=None):
-    """Final ``metric`` per run as bars with seed std, beside the random-init score (grey)."""
+    """Final ``metric`` per run as bars with seed std, against the random-init score: one dotted line (its
+    seed std shaded) when every run starts from the same random network on each seed, else a grey bar
+    beside each run's."""
     import matplotlib.pyplot as plt
     import pandas as pd
     import seaborn as sns
 
     if ax is None:
         _, ax = plt.subplots(figsize=(1.1 * table["run"].nunique() + 2.5, 3.2))
-    long = pd.concat([
-        pd.DataFrame({"run": table["run"], "network": "trained", metric: table[metric]}),
-        pd.DataFrame({"run": table["run"], "network": "random init", metric: table[BASELINE[metric]]}),
-    ])
-    sns.barplot(data=long, x="run", y=metric, hue="network", errorbar="sd", ax=ax,
-                palette={"trained": "tab:blue", "random init": "tab:gray"})
-    ax.set(xlabel="", ylabel=METRIC_NAMES[metric], title=f"{METRIC_NAMES[metric]} (test), mean ± std over seeds")
+    baseline = table[BASELINE[metric]]
+    shared = bool((table.groupby("seed", observed=True)[BASELINE[metric]].nunique() == 1).all())
+    if shared:  # the same number under every run: one line says it
+        sns.barplot(data=table, x="run", y=metric, errorbar="sd", ax=ax, color="tab:blue", label="trained")
+        per_seed = table.groupby("seed", observed=True)[BASELINE[metric]].first()
+        level, spread = per_seed.mean(), per_seed.std(ddof=0)
+        ax.axhspan(level - spread, level + spread, color="0.3", alpha=0.35, lw=0, zorder=3)
+        ax.axhline(level, color="k", ls=":", lw=1.5, label="random init (the same for every run)", zorder=4)
+    else:
+        long = pd.concat([
+            pd.DataFrame({"run": table["run"], "network": "trained", metric: table[metric]}),
+            pd.DataFrame({"run": table["run"], "network": "random init", metric: baseline}),
+        ])
+        sns.barplot(data=long, x="run", y=metric, hue="network", errorbar="sd", ax=ax,
+                    palette={"trained": "tab:blue", "random init": "tab:gray"})
+    ax.set(xlabel="", ylabel=METRIC_NAMES[metric], ylim=(0, 1),  # accuracies on their whole scale
+           title=f"{METRIC_NAMES[metric]} (test), mean ± std over seeds")
     ax.tick_params(axis="x", labelrotation=20)
-    ax.legend(fontsize=9)
+    legend_outside(ax, "right")
     ax.figure.tight_layout()
     return ax

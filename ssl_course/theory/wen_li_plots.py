@@ -3,30 +3,36 @@ from __future__ import annotations
 
 import numpy as np
 
+from ssl_course.figures import legend_outside
 from ssl_course.theory.wen_li import History
 from ssl_course.theory.wen_li_phases import OutcomeMap, SeedOutcome, detect_phases
 
 def plot_outcome_map(result: OutcomeMap, default=(1.0, 1.0), axes=None):
-    """One panel per head: green where the run ends with one neuron per feature, grey where both end on v_1."""
+    """One panel per head: green where the run ends with one neuron per feature, grey where both end on v_1;
+    the key under the panels."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
 
     heads = list(result.separated)
     if axes is None:
-        _, axes = plt.subplots(1, len(heads), figsize=(3.4 * len(heads), 3.2), sharey=True, squeeze=False)
+        _, axes = plt.subplots(1, len(heads), figsize=(4.2 * len(heads), 4.4), sharey=True, squeeze=False)
         axes = axes[0]
     step1, step2 = np.diff(result.v1).mean(), np.diff(result.v2).mean()
     extent = (result.v1[0] - step1 / 2, result.v1[-1] + step1 / 2, result.v2[0] - step2 / 2, result.v2[-1] + step2 / 2)
     for ax, head in zip(axes, heads):
         ax.imshow(result.separated[head], origin="lower", extent=extent, aspect="auto", vmin=0, vmax=1,
                   cmap=ListedColormap(["0.8", "tab:green"]))
-        ax.plot(*default, marker="*", color="k", ms=10, label="default start")
-        ax.set(title=f"head: {head}  ({result.separated[head].mean():.0%} separate)",
-               xlabel="neuron 2's initial <w, v1> (x 1/sqrt(d))")
-    axes[0].set_ylabel("neuron 2's initial <w, v2> (x 1/sqrt(d))")
-    axes[0].legend(loc="upper right", fontsize=9)
-    axes[0].figure.suptitle("green: one neuron per feature; grey: not (neuron 1 starts at 1.6, 1.0)", fontsize=9)
-    axes[0].figure.tight_layout()
+        ax.plot(*default, marker="*", color="k", ms=10, ls="none", label="the default start")
+        ax.set(title=f"head: {head}\n{result.separated[head].mean():.0%} of the starts separate",
+               xlabel="neuron 2's <w, v1> at start (x 1/sqrt(d))")
+    axes[0].set_ylabel("neuron 2's <w, v2> at start (x 1/sqrt(d))")
+    key = [Patch(color="tab:green", label="one neuron per feature"), Patch(color="0.8", label="both neurons on v1"),
+           *axes[0].get_legend_handles_labels()[0]]
+    figure = axes[0].figure
+    figure.tight_layout(rect=(0, 0.1, 1, 1))
+    figure.legend(handles=key, loc="lower center", ncol=3, fontsize=9, frameon=False,
+                  title="neuron 1 starts at (1.6, 1.0)", title_fontsize=9)
     return axes
 
 
@@ -35,14 +41,14 @@ def plot_seed_view(table: dict[str, list[SeedOutcome]], steps: int | None = None
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 3))
+        _, ax = plt.subplots(figsize=(5.5, 3.2))
     never = steps or max((r.v2_step or 0 for rows in table.values() for r in rows), default=1) * 1.1 or 1
     for x, (head, rows) in enumerate(table.items()):
         ys = [never if r.v2_step is None else r.v2_step for r in rows]
         jitter = np.linspace(-0.15, 0.15, len(ys))
         ax.scatter(x + jitter, ys, color=f"C{x}", s=25, zorder=3)
     ax.axhline(never, color="0.6", ls=":", lw=1)
-    ax.text(len(table) - 0.5, never, "never", va="bottom", ha="right", fontsize=9, color="0.4")
+    ax.text(0.99, never, "never", va="bottom", ha="right", fontsize=9, color="0.4", transform=ax.get_yaxis_transform())
     ax.set_xticks(range(len(table)), list(table))
     ax.set(ylabel="step at which |<w, v2>| > 0.6", title="time to learn the weak feature, per seed")
     return ax
