@@ -99,6 +99,13 @@ plt.xlabel("step"); plt.ylabel("EMA momentum m"); plt.title("the target slows do
 # * **effective rank**: with the singular values σᵢ of z normalised to pᵢ = σᵢ / Σσ, the exponential
 #   of their entropy, exp(−Σ pᵢ log pᵢ): d when all directions are used equally, 1 when one is.
 #
+# "Collapse" names three things in this course, and each sentence says which:
+# * **complete collapse**: every image maps to the same output (the std of the normalised output → 0);
+# * **dimensional collapse**: the outputs keep varying, but only along a few directions (a low
+#   effective rank; *partial* when some directions are left, notebook 07);
+# * **a backbone that learns nothing**: its features do no better than the same network at random
+#   init (kNN within the seeds' spread of random init's), whatever its projections do.
+#
 # **Predict, then run**: change one thing, BYOL's predictor removed (`predictor="none"`), everything
 # else the same. After 300 steps, does the effective rank of its projections end `"above"` or
 # `"below"` BYOL's with the predictor? Decide before you run the cell, then explain the answer with
@@ -157,7 +164,7 @@ claim("without the predictor the backbone is no better than random init (kNN wit
 # give three seeds and longer training.
 #
 # ## Does BYOL learn? The reference runs
-# A run long enough to learn takes about 2 CPU minutes, so the course ships its reference runs: 3
+# Runs long enough to rank the methods take about 2 CPU minutes each, so the course ships its reference runs: 3
 # seeds each, made with `scripts/reference_runs.py`, in the CPU recipe they were trained with: 1 872
 # steps (24 epochs of 78 batches of 128 images) of 20-px views for every method, BYOL with its own MLP
 # head, lr 0.3 and base momentum 0.996 (pinned in `ssl_course/studies/runs.py`; the presets,

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: see a learned linear predictor align with the feature correlation in a real run; write DirectPred's running correlation and its weight; compare DirectPred/DirectCopy with learned predictors.
 #
-# **Time**: under half a minute (22 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (23 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -335,10 +335,13 @@ claim("06: a head set from F and never trained probes at least as well as the SG
 #   predictor eigenvalue p starts above the unstable fixed point p*₋, and then p and the feature
 #   strength s grow together; the learned predictor turns towards F's eigenvectors (04, and 06 in
 #   the real network), and a head set from F directly works as well (06, DirectPred). With no
-#   predictor (W_p fixed at I) SimSiam's projections collapse to two or three directions (03),
-#   although its backbone still learns something.
-# * **The EMA is not what prevents collapse here**: SimSiam has none and learns (03). BYOL's slowly
-#   moving target is a choice of how fast the goal moves; on a run as short as the CPU recipe's, a
+#   predictor (W_p fixed at I) every mode of 04's model shrinks at one rate r = 2[τ − (1+σ²)] − 2η,
+#   negative once the augmentation adds variance (04, "Without a predictor"), and SimSiam's
+#   projections collapse to two or three directions (03: dimensional collapse), although its
+#   backbone still learns something.
+# * **The EMA is not what prevents collapse here**: SimSiam has none and learns (03). In 04's model
+#   the EMA's rate β = (1 − m)(1 − μ)/γ changes how fast the target follows, not which modes survive
+#   (04, "The EMA"). BYOL's slowly moving target is a choice of how fast the goal moves; on a run as short as the CPU recipe's, a
 #   fast one learned more in the recipe search (one seed; docs/decisions.md, "BYOL's target on a
 #   short run").
 # * **Weight decay sets how weak a direction may be and still survive**: it raises p*₋, and above
