@@ -103,7 +103,7 @@ plt.xlabel("step"); plt.ylabel("EMA momentum m"); plt.title("the target slows do
 # * **complete collapse**: every image maps to the same output (the std of the normalised output → 0);
 # * **dimensional collapse**: the outputs keep varying, but only along a few directions (a low
 #   effective rank; *partial* when some directions are left, notebook 07);
-# * **a backbone that learns nothing**: its features do no better than the same network at random
+# * **a backbone that learns nothing**: its features score as the same network at random
 #   init (kNN within the seeds' spread of random init's), whatever its projections do.
 #
 # **Predict, then run**: change one thing, BYOL's predictor removed (`predictor="none"`), everything
