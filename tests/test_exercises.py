@@ -109,7 +109,37 @@ def simsiam_loop_by_hand(stop_gradient=True, sign=1.0, predictor_scaled=True, ze
     return train_by_hand
 
 
+def ema_weights_by_hand(m, k):
+    """Unrolled t_k = m t_(k-1) + (1 - m) o_k: the newest online weights keep (1 - m), each older one a
+    further factor m, the start m^k."""
+    return [(1 - m) * m**j for j in range(k)] + [m**k]
+
+
+def cubic_moment_by_sampling(var_i, var_j, cov):
+    """E[x_i^3 x_j^3], estimated from 400 000 Gaussian pairs with exactly these (sample) moments."""
+    g = torch.Generator().manual_seed(12)
+    out = []
+    for a, b, c in zip(var_i.tolist(), var_j.tolist(), cov.tolist()):
+        x = torch.randn(400_000, 2, generator=g, dtype=torch.float64)
+        x = x - x.mean(0)
+        x = x @ torch.linalg.inv(torch.linalg.cholesky(x.T @ x / len(x))).T  # whitened: identity covariance
+        target = torch.tensor([[a, c], [c, b]], dtype=torch.float64)
+        root = torch.linalg.cholesky(target + 1e-12 * torch.eye(2, dtype=torch.float64))
+        y = x @ root.T
+        out.append((y[:, 0] ** 3 * y[:, 1] ** 3).mean().item())
+    return torch.tensor(out)
+
+
 CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint it must get)])
+    "ema_weights": (ema_weights_by_hand, [(lambda m, k: ema_weights_by_hand(m, k)[:k][::-1] + [m**k], "oldest first"),
+                                          (lambda m, k: ema_weights_by_hand(1 - m, k), "swapped"),
+                                          (lambda m, k: ema_weights_by_hand(m, k)[:k], "the target.s start, is missing")]),
+    "cubic_moment": (lambda a, b, c: 9 * a * b * c + 6 * c**3, [(lambda a, b, c: 9 * a * b * c, "term is missing"),
+                                                              (lambda a, b, c: 3 * a * b * c + 6 * c**3, "3 ways")]),
+    "directpred_alpha_p": (lambda s: 1 / max(s.tolist()), [(lambda s: s.max(), "inverted"),
+                                                          (lambda s: 1 / s, "one number")]),
+    "evenly_spread_auc": (lambda k, d: (sum(i / k for i in range(1, k + 1)) + (d - k)) / d,
+                          [(lambda k, d: (k + 1) / (2 * k), "stays at 1"), (lambda k, d: (d + 1) / (2 * d), "ignored")]),
     "similarity_matrix": (lambda z: F.normalize(z, dim=1) @ F.normalize(z, dim=1).T,
                           [(lambda z: z @ z.T, "not L2-normalised"), (lambda z: z[:3] @ z.T, "wrong shape")]),
     "info_nce": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "temperature"),
@@ -219,3 +249,9 @@ def test_the_unit_check_passes_what_only_the_training_check_catches(capsys):
     """An InfoNCE written for the unit check's 8 pairs is right there; real training's batch of 128 exposes it."""
     ex.check_info_nce(info_nce_for_eight)
     assert "Well done" in capsys.readouterr().out
+
+
+def test_the_cubic_moment_checker_agrees_with_sampled_gaussians():
+    var_i, var_j, cov = (torch.tensor(v, dtype=torch.float64) for v in ([1.0, 2.0, 0.5], [1.0, 0.7, 3.0], [0.3, -0.9, 1.1]))
+    sampled = cubic_moment_by_sampling(var_i, var_j, cov).double()
+    assert torch.allclose(sampled, 9 * var_i * var_j * cov + 6 * cov**3, rtol=0.05, atol=0.05)

@@ -54,3 +54,34 @@ def check_byol_momentum(fn: Callable) -> None:
         "a linear ramp, not the cosine schedule": [base + (1 - base) * s / total for s in steps],
     })
     _passed("byol_momentum")
+
+
+def check_ema_weights(fn: Callable) -> None:
+    """``fn(m, k)`` -> the k + 1 weights that k EMA updates at a constant m give the online weights of each
+    step, newest first, then the target's start: (1 - m) m^j for j = 0 .. k - 1, and m^k.
+
+    The reference is measured, not written: the package's ``ema_update`` run on one-hot "weights", so
+    the online weights of each step and the start can be told apart in the result."""
+    m, k = 0.8, 5
+    target = [torch.zeros(k + 1, dtype=torch.float64)]
+    target[0][k] = 1.0  # the start
+    for step in range(1, k + 1):  # the online weights of step `step` are the one-hot e_(k - step)
+        online = [torch.zeros(k + 1, dtype=torch.float64)]
+        online[0][k - step] = 1.0
+        ema_update(target, online, m)
+    expected = target[0]
+    powers = torch.tensor([m**j for j in range(k + 1)], dtype=torch.float64)
+    answer = _call("ema_weights", fn, m, k)
+    if len(answer) == k:
+        raise ExerciseError(f"ema_weights: {k} weights for {k} updates: the k + 1-th weight, the target's start, is "
+                            "missing (the weights sum to 1 only with it)")
+    _diagnose("ema_weights", answer, expected, {
+        "oldest first: the newest online weights come first, the target's start last":
+            torch.cat([expected[:k].flip(0), expected[k:]]),
+        "m and 1 - m are swapped: each update keeps m of the target and adds (1 - m) of the online weights":
+            torch.cat([m * (1 - m) ** torch.arange(k, dtype=torch.float64), torch.tensor([(1 - m) ** k])]),
+        "one power of m too many: the newest online weights were added by the last update and kept (1 - m)":
+            torch.cat([(1 - m) * powers[1:], powers[k:]]),
+        "the target's start kept m once per update: m^k, not m": torch.cat([expected[:k], torch.tensor([m])]),
+    })
+    _passed("ema_weights")

@@ -47,3 +47,28 @@ def check_effective_rank_trains(fn: Callable, steps: int = 20) -> None:
                 log_every=1)  # the monitor at every step
     print(f"effective_rank_trains: your effective rank watched SimSiam train for {steps} steps and read what the "
           "package's monitor reads at every step. Well done!")
+
+
+def check_evenly_spread_auc(fn: Callable) -> None:
+    """``fn(k, d)`` -> the AUC of d-dimensional features spread evenly over k directions (k equal
+    singular values, d - k zero): ((k + 1) / 2 + d - k) / d, measured here with ``metrics.explained_variance_auc``."""
+    g = torch.Generator().manual_seed(11)
+    cases = [(1, 8), (3, 8), (8, 8), (5, 32), (32, 32)]
+    expected, answers = [], []
+    for k, d in cases:
+        basis = torch.randn(64, k, generator=g, dtype=torch.float64)
+        q, _ = torch.linalg.qr(basis - basis.mean(0))  # k orthonormal, centred directions
+        features = torch.cat([3 * q, torch.zeros(64, d - k, dtype=torch.float64)], dim=1)
+        expected.append(metrics.explained_variance_auc(features))
+        answers.append(_call("evenly_spread_auc", fn, k, d))
+    ks = torch.tensor([k for k, _ in cases], dtype=torch.float64)
+    ds = torch.tensor([d for _, d in cases], dtype=torch.float64)
+    _diagnose("evenly_spread_auc", answers, expected, {
+        "the curve stops at k: after the k-th direction it stays at 1 for the d - k others, which the mean over d "
+        "counts too": (ks + 1) / (2 * ks),
+        "k is ignored: that is the floor, k = d": (ds + 1) / (2 * ds),
+        "divided by k: the AUC is the mean over all d points of the curve": ((ks + 1) / 2 + ds - ks) / ks,
+        "off by one: the curve's k-th point is k / k = 1 (c_i = i / k for i = 1 .. k, so its sum is (k + 1) / 2)":
+            ((ks - 1) / 2 + ds - ks) / ds,
+    })
+    _passed("evenly_spread_auc")

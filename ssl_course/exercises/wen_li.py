@@ -47,3 +47,22 @@ def check_batchnorm_no_affine(fn: Callable) -> None:
             "only centred: also divide by the batch std": x - x.mean(0),
         })
     _passed("batchnorm_no_affine")
+
+
+def check_cubic_moment(fn: Callable) -> None:
+    """``fn(var_i, var_j, cov)`` -> E[x_i^3 x_j^3] for zero-mean jointly Gaussian x_i, x_j:
+    9 var_i var_j cov + 6 cov^3 (Isserlis: the sum over the 15 pairings of the six factors)."""
+    var_i = torch.tensor([1.0, 2.0, 0.5, 1.5], dtype=torch.float64)
+    var_j = torch.tensor([1.0, 0.7, 3.0, 1.5], dtype=torch.float64)
+    cov = torch.tensor([0.3, -0.9, 1.1, 1.5], dtype=torch.float64)  # the last: x_j = x_i, so E[x^6] = 15 var^3
+    answer = _call("cubic_moment", fn, var_i, var_j, cov)
+    _diagnose("cubic_moment", answer, 9 * var_i * var_j * cov + 6 * cov**3, {
+        "the 6 cov^3 term is missing: the pairings that join every x_i with an x_j (3! of them)": 9 * var_i * var_j * cov,
+        "the 9 var_i var_j cov term is missing: the pairings with one x_i x_i pair, one x_j x_j pair and one "
+        "cross pair (3 x 3 of them)": 6 * cov**3,
+        "every pairing counted as a cross pairing: 15 pairings in all, 9 of them with one cross pair, 6 with three":
+            15 * cov**3,
+        "3 var_i var_j cov counts only one way to choose the x_i x_i pair: the x_j x_j pair can be chosen 3 ways too":
+            3 * var_i * var_j * cov + 6 * cov**3,
+    })
+    _passed("cubic_moment")
