@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the EMA update and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: under a minute (50 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (41 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -35,7 +35,7 @@ device = setup(seed=0)
 # BYOL's online network (backbone, projector, predictor) predicts the projection of the other view
 # made by a *target* network, which is not trained by gradients: after each step it moves towards
 # the online weights, θ_t ← m θ_t + (1 − m) θ_o: an exponential moving average (EMA) of the online
-# weights, with momentum m close to 1 (the target keeps most of its old value each step). **Exercise 1**: update the target tensors in place.
+# weights, with momentum m close to 1 (the target keeps most of its old value each step). **Exercise 1** (a warm-up): update the target tensors in place.
 
 # %% nbgrader={"grade": false, "grade_id": "ema_update", "locked": false, "schema_version": 3, "solution": true}
 import math
@@ -66,7 +66,7 @@ from ssl_course.exercises import check_ema_update_trains
 check_ema_update_trains(ema_update)
 
 # %% [markdown]
-# **Exercise 2**: BYOL raises m from its base value to 1 with a cosine schedule,
+# **Exercise 2** (a warm-up): BYOL raises m from its base value to 1 with a cosine schedule,
 # m = 1 − (1 − base)(cos(π·step/total) + 1)/2.
 
 # %% nbgrader={"grade": false, "grade_id": "byol_momentum", "locked": false, "schema_version": 3, "solution": true}
@@ -86,6 +86,33 @@ import matplotlib.pyplot as plt
 steps = range(0, 1001, 10)
 plt.plot(list(steps), [byol_momentum(s, 1000, 0.99) for s in steps])
 plt.xlabel("step"); plt.ylabel("EMA momentum m"); plt.title("the target slows down to a stop");
+
+# %% [markdown]
+# **How far back does the target look?** After k updates at a constant m, the target is a weighted
+# average of its start and of the online weights of each of the k steps. **Exercise 3**: unroll
+# θ_t ← m θ_t + (1 − m) θ_o and return the k + 1 weights: first that of the newest online weights
+# (the last step's), back to the oldest, and last that of the target's start.
+
+# %% nbgrader={"grade": false, "grade_id": "ema_weights", "locked": false, "schema_version": 3, "solution": true}
+def ema_weights(m, k):
+    ### BEGIN SOLUTION
+    return [(1 - m) * m**j for j in range(k)] + [m**k]
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_ema_weights", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
+from ssl_course.exercises import check_ema_weights
+
+check_ema_weights(ema_weights)
+
+# %% [markdown]
+# With your weights: how many of the last steps carry half of the target, for the CPU preset's base
+# momentum 0.9 and the paper's 0.996 (the schedule starts there).
+
+# %%
+for m in (0.9, 0.996):
+    weights = torch.tensor(ema_weights(m, 2000), dtype=torch.float64)
+    half = int((weights[:-1].cumsum(0) < 0.5).sum()) + 1
+    print(f"m = {m}: the last {half} steps carry half of the target, {float(weights[-1]):.1e} is left of its start after 2 000")
 
 # %% [markdown]
 # ## Ablations

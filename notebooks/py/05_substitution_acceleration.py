@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity; map where the head decides the outcome.
 #
-# **Time**: under half a minute (17 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (15 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -39,7 +39,7 @@ device = setup(seed=0)
 # target is BN(h(view₂)) from the *same* weights, behind a stop-gradient. The loss is
 # Σ_k (1 − corr(F_k, G_k)). The head E = I + A keeps its diagonal frozen at 1.
 #
-# **Exercise 1**: build E from a raw parameter matrix A.
+# **Exercise 1** (a warm-up): build E from a raw parameter matrix A.
 
 # %% nbgrader={"grade": false, "grade_id": "offdiag_head", "locked": false, "schema_version": 3, "solution": true}
 import torch
@@ -66,7 +66,7 @@ from ssl_course.exercises import check_offdiag_head_trains
 check_offdiag_head_trains(offdiag_head)
 
 # %% [markdown]
-# **Exercise 2**: BatchNorm without affine parameters: each neuron's output (a column of the
+# **Exercise 2** (a warm-up): BatchNorm without affine parameters: each neuron's output (a column of the
 # (batch, neurons) matrix) is centred and divided by its std over the batch.
 
 # %% nbgrader={"grade": false, "grade_id": "batchnorm_no_affine", "locked": false, "schema_version": 3, "solution": true}
@@ -84,9 +84,39 @@ check_batchnorm_no_affine(batchnorm_no_affine)
 # ## Deterministic dynamics: only the initialisation differs
 # With minibatches, a run's outcome depends on its batches as much as on its start. This data model
 # lets us write the *expected* loss in closed form instead. The views share the feature and the
-# noise is Gaussian, so every covariance of h is a polynomial of W: for x = ⟨w, ξ⟩ Gaussian,
-# E[x_i³ x_j³] = 9 Var x_i Var x_j Cov + 6 Cov³. `expected_loss` is that formula. Gradient descent
-# on it is deterministic, so a seed draws only the initialisation.
+# noise is Gaussian, so every covariance of h is a polynomial of W. On a noise patch ξ the two
+# neurons see x_i = ⟨w_i, ξ⟩ and x_j = ⟨w_j, ξ⟩, zero-mean and jointly Gaussian, and h multiplies
+# their cubes: the covariance needs E[x_i³ x_j³].
+#
+# **Exercise 3**: derive E[x_i³ x_j³] from Var x_i, Var x_j and Cov(x_i, x_j). Isserlis' theorem:
+# the mean of a product of zero-mean jointly Gaussian factors is the sum, over every way of
+# splitting the factors into pairs, of the product of the pairs' covariances. Count the pairings of
+# x_i, x_i, x_i, x_j, x_j, x_j by kind. (A check you can do yourself: with x_j = x_i it must give
+# E[x⁶] = 15 Var³.)
+
+# %% nbgrader={"grade": false, "grade_id": "cubic_moment", "locked": false, "schema_version": 3, "solution": true}
+def cubic_moment(var_i, var_j, cov):
+    ### BEGIN SOLUTION
+    return 9 * var_i * var_j * cov + 6 * cov**3
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_cubic_moment", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
+from ssl_course.exercises import check_cubic_moment
+
+check_cubic_moment(cubic_moment)
+
+# %% [markdown]
+# Your formula against a million sampled pairs, and the package's `expected_loss`, which is built
+# from it. Gradient descent on that loss is deterministic, so a seed draws only the initialisation.
+
+# %%
+generator = torch.Generator().manual_seed(0)
+pairs = torch.randn(1_000_000, 2, generator=generator, dtype=torch.float64) @ torch.tensor([[1.0, 0.6], [0.0, 0.9]], dtype=torch.float64)
+var_i, var_j, cov = pairs[:, 0].var(), pairs[:, 1].var(), torch.cov(pairs.T)[0, 1]
+print(f"sampled E[x_i^3 x_j^3] = {(pairs[:, 0]**3 * pairs[:, 1]**3).mean():.3f}, "
+      f"your formula {float(cubic_moment(var_i, var_j, cov)):.3f}")
+
+# %% [markdown]
 #
 # The initialisation states the paper's Phase-I assumption: neuron 1 starts a little closer to v₁
 # (overlap 1.6/√d, the others 1/√d). Everything else is random.

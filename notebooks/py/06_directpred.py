@@ -5,7 +5,7 @@
 #
 # **Learning goals**: see a learned linear predictor align with the feature correlation in a real run; write DirectPred's running correlation and its weight; compare DirectPred/DirectCopy with learned predictors.
 #
-# **Time**: under half a minute (23 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (19 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -34,7 +34,7 @@ device = setup(seed=0)
 # ## The running correlation
 # DirectPred keeps a running estimate F̂ of the projections' correlation E[z zᵀ] (uncentred): an
 # exponential moving average that keeps the weight ρ on the estimate so far and gives 1 − ρ to the
-# correlation of the new batch z (N × d). **Exercise 1**: write one update.
+# correlation of the new batch z (N × d). **Exercise 1** (a warm-up): write one update.
 
 # %% nbgrader={"grade": false, "grade_id": "correlation_update", "locked": false, "schema_version": 3, "solution": true}
 import torch
@@ -80,6 +80,29 @@ check_directpred_weight(directpred_weight)
 from ssl_course.exercises import check_directpred_weight_trains
 
 check_directpred_weight_trains(directpred_weight)
+
+# %% [markdown]
+# **Exercise 3**: DirectPred and 04's model. In 04 a balanced mode keeps s = p²/α_p all along its
+# trajectory, with α_p the predictor's learning rate relative to W's. DirectPred (ε = 0) sets
+# p_j = √(s_j / s_max). Is there one α_p for which every direction j sits on 04's curve? Derive it
+# and return it for the eigenvalues `s` of F̂ (a tensor).
+
+# %% nbgrader={"grade": false, "grade_id": "directpred_alpha_p", "locked": false, "schema_version": 3, "solution": true}
+def directpred_alpha_p(s):
+    ### BEGIN SOLUTION
+    return 1 / s.max().item()
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_directpred_alpha_p", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
+from ssl_course.exercises import check_directpred_alpha_p
+
+check_directpred_alpha_p(directpred_alpha_p)
+
+# %% [markdown]
+# So DirectPred puts every direction at once on the balanced curve of a linear model whose
+# predictor learns 1/s_max times as fast as W: it sets where 04's learned predictor would be carried
+# by the conservation law, without the trajectory. With ε > 0 every p_j gets ε added, which keeps
+# the weakest directions trainable.
 
 # %% [markdown]
 # ## A learned linear predictor aligns with F

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: compute Li, Efros & Pathak's collapse measure and compare it where it is comparable (one feature dimension); test whether more data at the same steps means more collapse, and look for a mechanism (a model that fits its own images); check whether the measure forecasts linear-probe accuracy without labels; compare continual, multi-epoch and hybrid training.
 #
-# **Time**: under a minute (36 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (28 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -34,7 +34,7 @@ device = setup(seed=0)
 # ## Measuring collapse
 # Take backbone features, centre them, compute their singular values σ_i; the cumulative curve
 # c_k = Σ_{i≤k} σ_i / Σ σ_i and its mean (the AUC) grow as fewer directions carry the variance.
-# **Exercise 1**: the AUC.
+# **Exercise 1** (a warm-up: the formula is above): the AUC.
 
 # %% nbgrader={"grade": false, "grade_id": "explained_variance_auc", "locked": false, "schema_version": 3, "solution": true}
 import torch
@@ -53,7 +53,7 @@ from ssl_course.exercises import check_explained_variance_auc
 check_explained_variance_auc(explained_variance_auc)
 
 # %% [markdown]
-# **Exercise 2**: the effective rank, exp of the entropy of the singular values normalised to sum 1
+# **Exercise 2** (a warm-up): the effective rank, exp of the entropy of the singular values normalised to sum 1
 # (uncentred), used by the trainer's collapse monitor.
 
 # %% nbgrader={"grade": false, "grade_id": "effective_rank", "locked": false, "schema_version": 3, "solution": true}
@@ -82,9 +82,25 @@ check_effective_rank_trains(effective_rank)
 
 # %% [markdown]
 # ## Comparing collapse: one feature dimension at a time
-# The AUC has a floor that depends on the feature dimension d. Features spread evenly over d
-# directions have every singular value equal, so c_k = k/d and the AUC is (d + 1) / (2d): 0.5625 for
-# d = 8 and 0.5039 for d = 128. A narrower network has the higher floor, so comparing raw AUCs
+# What AUC does a given collapse give? Take d-dimensional features spread evenly over only k of their
+# directions: k equal singular values, the other d − k zero (dimensional collapse to k directions).
+# **Exercise 3**: derive their AUC as a function of k and d (write out c_i for i ≤ k and for i > k,
+# then take the mean over all d points). The checker measures it on such features.
+
+# %% nbgrader={"grade": false, "grade_id": "evenly_spread_auc", "locked": false, "schema_version": 3, "solution": true}
+def evenly_spread_auc(k, d):
+    ### BEGIN SOLUTION
+    return ((k + 1) / 2 + (d - k)) / d
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_evenly_spread_auc", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
+from ssl_course.exercises import check_evenly_spread_auc
+
+check_evenly_spread_auc(evenly_spread_auc)
+
+# %% [markdown]
+# At k = d the features are isotropic, and the AUC has a floor that depends on the feature
+# dimension d (printed below for three widths). A narrower network has the higher floor, so comparing raw AUCs
 # across widths mixes the dimension into the collapse. This notebook compares
 # AUCs only between runs of one width (one d), and, where widths must meet, on the normalised scale
 # (AUC − floor) / (1 − floor): 0 for isotropic features, 1 for rank one.
