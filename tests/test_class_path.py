@@ -3,7 +3,7 @@ submissions autograded as a class would be: the solutions (full marks), the blan
 the solutions with one wrong answer, a wrong prediction (partial marks: a wrong prediction prints to
 stderr, which nbgrader scores zero, and the notebook goes on).
 
-Notebooks 01 and 07 are graded: the CI budget holds them executed three times each (about three minutes)."""
+Notebooks 01, 03 and 07 are graded: the CI budget holds them executed three times each."""
 import os
 import shutil
 import subprocess
@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADED = {"01_contrastive_learning": ("predict_temperature", 'prediction = "rise"', 'prediction = "fall"'),
+          "03_simsiam": ("predict_spread", 'prediction = "SimSiam"', 'prediction = "no predictor"'),
           "07_dimensional_collapse": ("predict_collapse", 'prediction = "rise"', 'prediction = "fall"')}
 
 pytestmark = pytest.mark.slow

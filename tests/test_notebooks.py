@@ -345,3 +345,23 @@ def test_the_readmes_partial_collapse_numbers_are_printed_by_notebook_07():
     notebook.cells = [c for c in notebook.cells if c.cell_type == "code"] + [nbformat.v4.new_markdown_cell(paragraph)]
     assert len(DECIMAL.findall(paragraph)) >= 5
     assert unsupported_numbers(notebook) == [], "README numbers that notebook 07 does not print"
+
+
+def test_the_instructors_table_lists_every_exercise_of_its_notebook():
+    page = (NOTEBOOKS.parent / "INSTRUCTORS.md").read_text()
+    total = 0
+    for path in PATHS[1:8]:
+        row = next(line for line in page.splitlines() if line.startswith(f"| {path.name[:2]} "))
+        exercises = [c.metadata["nbgrader"]["grade_id"] for c in load(path).cells
+                     if c.metadata.get("nbgrader", {}).get("solution")
+                     and not c.metadata["nbgrader"]["grade_id"].startswith("predict_")]
+        total += len(exercises)
+        for grade_id in exercises:
+            named = grade_id.replace("simsiam_by_hand", "simsiam_by_hand`")
+            assert f"`{named}" in row, f"INSTRUCTORS.md's row {path.name[:2]} misses the exercise {grade_id}"
+        for cell in load(path).cells:  # an exercise the text marks as a warm-up is marked in the table too
+            found = re.search(r"\*\*Exercise (\d)\*\* \(a warm-up", cell.source) if cell.cell_type == "markdown" else None
+            if found:
+                assert int(found.group(1)) <= len(exercises)
+                assert f"`{exercises[int(found.group(1)) - 1]}` (warm-up" in row, (path.name, found.group(0))
+    assert f"({total} in all)" in page

@@ -40,7 +40,7 @@ device = setup(seed=0)
 #
 # ## Similarities between embeddings
 # SimCLR embeds two views of each of N images, 2N projections, and compares every pair by cosine
-# similarity. **Exercise 1**: return the (N, N) matrix of cosine similarities of the rows of `z`.
+# similarity. **Exercise 1** (a warm-up): return the (N, N) matrix of cosine similarities of the rows of `z`.
 
 # %% nbgrader={"grade": false, "grade_id": "similarity_matrix", "locked": false, "schema_version": 3, "solution": true}
 import torch

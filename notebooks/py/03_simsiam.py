@@ -36,7 +36,7 @@ device = setup(seed=0)
 #
 # L = ½ D(p₁, sg(z₂)) + ½ D(p₂, sg(z₁))
 #
-# where sg is the stop-gradient (`.detach()`). **Exercise 1**: write it.
+# where sg is the stop-gradient (`.detach()`). **Exercise 1** (a warm-up): write it.
 
 # %% nbgrader={"grade": false, "grade_id": "simsiam_loss", "locked": false, "schema_version": 3, "solution": true}
 import torch
@@ -110,7 +110,7 @@ check_simsiam_by_hand(train_by_hand)
 # `.detach()`), or without `zero_grad`: the checker tells you at which step your run leaves the
 # trainer's, and why.
 #
-# **Exercise 3**: the collapse monitor of the SimSiam paper: normalise each row of z to unit
+# **Exercise 3** (a warm-up): the collapse monitor of the SimSiam paper: normalise each row of z to unit
 # length, take the std of every dimension over the batch, and average over dimensions. It is
 # ≈ 1/√d for spread-out outputs and 0 when every sample maps to the same point.
 

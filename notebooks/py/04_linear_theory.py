@@ -60,7 +60,7 @@ device = setup(seed=0)
 # ṗ = α_p s[τ − (1+σ²)p] − ηp,  ṡ = 2ps[τ − (1+σ²)p] − 2ηs. Along such an eigenvector u (X = I, so
 # F = WWᵀ), uᵀWWᵀu = s and uᵀW_pᵀW_pu = p², and the conservation law becomes s − p²/α_p = e^{−2ηt}c:
 # a balanced mode stays on the parabola **s = p²/α_p**, s = p² at α_p = 1, the curve used below.
-# **Exercise 1**: write this velocity.
+# **Exercise 1** (a warm-up): write this velocity.
 
 # %% nbgrader={"grade": false, "grade_id": "mode_velocity", "locked": false, "schema_version": 3, "solution": true}
 def mode_velocity(p, s, tau=1.0, sigma2=0.5, eta=0.05, alpha_p=1.0):
