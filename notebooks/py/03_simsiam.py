@@ -3,7 +3,7 @@
 #
 # # 03 · SimSiam: the stop-gradient
 #
-# **Learning goals**: write SimSiam's symmetric loss with its stop-gradient, then its whole training step, matching the package's trainer step for step; write the collapse monitor; watch SimSiam collapse without the stop-gradient or without the predictor; see from 3-seed reference runs that SimSiam learns.
+# **Learning goals**: write SimSiam's symmetric loss with its stop-gradient, then its whole training step, matching the package's trainer step for step; write the collapse monitor; see what removing the stop-gradient or the predictor does to SimSiam's projections; see from 3-seed reference runs that SimSiam learns.
 #
 # **Time**: under a minute (40 s measured) on a 2-core CPU with `FULL = False`.
 
