@@ -147,3 +147,7 @@ def test_static_explorer_figure_draws_every_case():
     # the default case shades the basin and marks one collapsed off-parabola mode with a red cross
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert any("collapse basin" in label for label in labels) and "collapsed (s -> 0)" in labels
+    # one legend for all panels: the off-parabola entry is a surviving start's colour, as its label says
+    shared = {text.get_text(): handle for handle, text in zip(fig.legends[0].legend_handles, fig.legends[0].get_texts())}
+    off = next(handle for label, handle in shared.items() if label.startswith("starts off the parabola"))
+    assert off.get_color() != "tab:red"

@@ -59,18 +59,19 @@ def check_directpred_alpha_p(fn: Callable) -> None:
     """``fn(s)`` -> the one alpha_p for which DirectPred's p_j = sqrt(s_j / s_max) (eps = 0) lies on 04's
     balanced curve s = p^2 / alpha_p for every direction j: 1 / s_max."""
     s = torch.tensor([4.0, 2.5, 1.0, 0.2], dtype=torch.float64)
-    answer = _call("directpred_alpha_p", fn, s)
-    shape = tuple(_as_tensor(answer).shape)
+    answer = _as_tensor(_call("directpred_alpha_p", fn, s))
+    shape = tuple(answer.shape)
     if shape not in ((), (1,)):
         raise ExerciseError(f"directpred_alpha_p: returned shape {shape}: one alpha_p holds for every direction at "
                             "once; return one number")
     p = (s / s.max()).sqrt()
-    _diagnose("directpred_alpha_p", float(_as_tensor(answer).reshape(())), 1 / s.max(), {
+    alpha_p = float(answer.reshape(()))
+    _diagnose("directpred_alpha_p", alpha_p, 1 / s.max(), {
         "inverted: s = p^2 / alpha_p gives alpha_p = p^2 / s, not s / p^2": s.max(),
         "the square root of it: p is already a square root, p^2 = s / s_max": 1 / s.max().sqrt(),
         "that is the smallest direction's: s_max normalises p, so the largest eigenvalue sets alpha_p":
             1 / s.min(),
     })
-    curve = s - p**2 / float(_as_tensor(answer).reshape(()))
+    curve = s - p**2 / alpha_p
     print(f"directpred_alpha_p: on s = {s.tolist()}, s - p^2/alpha_p = {curve.abs().max():.1e} in every direction.")
     _passed("directpred_alpha_p")

@@ -55,7 +55,7 @@ def plot_phase_portrait(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05
         times, ps, ss = simulate_modes(p0, s0, t_end=150, dt=0.02, tau=tau, sigma2=sigma2, eta=eta, alpha_p=alpha_p)
         ends = ss[-1] > 1e-3
         for k in range(len(p0)):
-            colour = OFF_PARABOLA_COLOURS[k % len(OFF_PARABOLA_COLOURS)] if ends[k] else "tab:red"
+            colour = _off_parabola_colour(k, ends[k])
             ax.plot(ps[:, k], ss[:, k], color=colour, lw=1.4 if ends[k] else 2.2,
                     label=f"off the parabola: p = {p0[k]:.2f}, s = {s0[k]:.1e}" + ("" if ends[k] else ", collapses"))
             ax.plot(p0[k], s0[k], "o", color=colour, ms=4)
@@ -70,11 +70,16 @@ def plot_phase_portrait(tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05
     return ax
 
 
+def _off_parabola_colour(k: int, survives: bool) -> str:
+    """The k-th off-parabola start's colour, the same in both panels; red where the mode collapses."""
+    return OFF_PARABOLA_COLOURS[k % len(OFF_PARABOLA_COLOURS)] if survives else "tab:red"
+
+
 def _plot_p_over_time(ax, t, ps, p0, ends, points) -> None:
     """p(t) of the off-parabola starts against p*-, each in its colour of the phase portrait: a start above
     p*- with almost no s still decays."""
     for k in range(ps.shape[1]):
-        colour = OFF_PARABOLA_COLOURS[k % len(OFF_PARABOLA_COLOURS)] if ends[k] else "tab:red"
+        colour = _off_parabola_colour(k, ends[k])
         ax.plot(t, ps[:, k], color=colour, lw=1.6 if ends[k] else 2.2,
                 label=f"start p = {p0[k]:.2f}" + ("" if ends[k] else ": collapses"))
     if points is not None:
@@ -132,7 +137,10 @@ def plot_explorer_cases(cases: dict | None = None):
     handles = {}  # one entry per kind of line: the panels' own labels carry each panel's values
     for ax in axes.flat[:len(cases)]:
         for handle, label in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(_kind(label), handle)
+            kind = _kind(label)
+            # the off-parabola entry shows a surviving start's colour: its label says red is the collapse
+            if kind not in handles or (kind.startswith("starts off") and handles[kind].get_color() == "tab:red"):
+                handles[kind] = handle
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=3, fontsize=9, frameon=False)
     return fig
