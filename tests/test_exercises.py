@@ -255,3 +255,14 @@ def test_the_cubic_moment_checker_agrees_with_sampled_gaussians():
     var_i, var_j, cov = (torch.tensor(v, dtype=torch.float64) for v in ([1.0, 2.0, 0.5], [1.0, 0.7, 3.0], [0.3, -0.9, 1.1]))
     sampled = cubic_moment_by_sampling(var_i, var_j, cov).double()
     assert torch.allclose(sampled, 9 * var_i * var_j * cov + 6 * cov**3, rtol=0.05, atol=0.05)
+
+
+def test_batchnorm_checker_says_which_std_was_used(capsys):
+    from ssl_course.exercises import check_batchnorm_no_affine
+
+    check_batchnorm_no_affine(lambda x: (x - x.mean(0)) / x.std(0, unbiased=False))
+    out = capsys.readouterr().out
+    assert "population std" in out and "as nn.BatchNorm1d does" in out and "1.6%" in out and "Well done" in out
+    check_batchnorm_no_affine(lambda x: (x - x.mean(0)) / x.std(0))
+    out = capsys.readouterr().out
+    assert "sample std (n - 1)" in out and "Well done" in out

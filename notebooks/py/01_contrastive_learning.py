@@ -3,7 +3,7 @@
 #
 # # 01 · Contrastive learning: InfoNCE and SimCLR
 #
-# **Learning goals**: name the parts every method shares (views, backbone, projector); write the InfoNCE (NT-Xent) loss from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network; see why a loss without negatives is not enough on its own: the course's question.
+# **Learning goals**: name the parts every method shares (views, backbone, projector); write the InfoNCE loss (SimCLR's NT-Xent, defined below) from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network; see why a loss without negatives is not enough on its own: the course's question.
 #
 # **Time**: under half a minute (20 s measured) on a 2-core CPU with `FULL = False`.
 

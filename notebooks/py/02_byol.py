@@ -3,7 +3,7 @@
 #
 # # 02 · BYOL: a target network instead of negatives
 #
-# **Learning goals**: write the EMA update and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
+# **Learning goals**: write the EMA update (the target network as an exponential moving average of the online one) and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
 # **Time**: under a minute (41 s measured) on a 2-core CPU with `FULL = False`.
 

@@ -167,8 +167,8 @@ for name in ("no stop-gradient", "no predictor"):
 # lose rank (the table above): the trivial solution "map everything to one point" is then reachable
 # by gradient descent. Without the predictor they lose rank too, even with the stop-gradient: the
 # two are needed together. The std of the normalised output stays near 1/√d in all three runs;
-# only the effective rank shows the collapse here (see below why). The next notebook explains the
-# collapse with a model small enough to solve.
+# only the effective rank shows this dimensional collapse (see below why). The next notebook explains
+# the collapse with a model small enough to solve.
 #
 # ## Does it learn? The reference runs, 3 seeds
 # 100 steps are enough to show collapse, not to measure how much each set-up learns: one seed and

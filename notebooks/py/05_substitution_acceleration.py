@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity; map where the head decides the outcome.
 #
-# **Time**: under half a minute (15 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (14 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -262,7 +262,7 @@ for name, results in (("cubic", {head: runs[head][8:] for head in runs}), ("line
 # ## The paper's experiment in the course's trainer
 # Wen & Li's empirical claim is about real networks: SimSiam whose prediction head is
 # E = I + trainable off-diagonal entries learns a competitive representation, and that E fixed at I
-# does not (in their runs the outputs collapse). The package trains that head with `--predictor identity_offdiag`; E fixed at I is
+# does not (without a head, in their theory, every neuron learns the strong feature only: a dimensional collapse). The package trains that head with `--predictor identity_offdiag`; E fixed at I is
 # `identity_fixed`, which is exactly SimSiam without a predictor (the same `nn.Identity`), so
 # its runs are the `simsiam-no-predictor` ones. They come from the course's reference runs, next to
 # SimSiam's own MLP head, all three in the recipe they were trained with (1 872 steps of 20-px views,
