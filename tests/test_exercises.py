@@ -130,6 +130,21 @@ def cubic_moment_by_sampling(var_i, var_j, cov):
     return torch.tensor(out)
 
 
+def ema_at_the_base_m(target, online, m):
+    for t, o in zip(target, online):
+        t.mul_(0.9).add_(0.1 * o)  # the preset's base m, written in: right only while the schedule is at its start
+
+
+def velocity_of_floats(p, s, tau, sigma2, eta, alpha_p):
+    gap = tau - (1 + sigma2) * p
+    return float(alpha_p * s * gap - eta * p), float(2 * p * s * gap - 2 * eta * s)
+
+
+def head_zeroing_a_in_place(A):
+    A.fill_diagonal_(0)
+    return torch.eye(len(A)) + A
+
+
 CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint it must get)])
     "ema_weights": (ema_weights_by_hand, [(lambda m, k: ema_weights_by_hand(m, k)[:k][::-1] + [m**k], "oldest first"),
                                           (lambda m, k: ema_weights_by_hand(1 - m, k), "swapped"),
@@ -180,17 +195,17 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                                                (simsiam_loop_by_hand(schedule_every_step=False), "at every step")]),
     "info_nce_trains": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "at step 1: compare"),
                                            (info_nce_for_eight, "raised RuntimeError at step 1")]),
-    "ema_update_trains": (ema_reference, [(ema_swapped, "at step 1: the target")]),
+    "ema_update_trains": (ema_reference, [(ema_swapped, "at step 1: the target"), (ema_at_the_base_m, "at step 8: the target")]),
     "no_predictor_rate": (lambda t, v, e: 2 * (t - 1 - v - e), [(lambda t, v, e: 2 * (t - 1 - v), "weight decay"),
                                                               (lambda t, v, e: t - 1 - v - e, "factor 2"),
                                                               (lambda t, v, e: -2 * e, "not 0")]),
     "mode_velocity_trains": (mode_velocity_by_hand,
                              [(lambda p, s, t, s2, e, a: (mode_velocity_by_hand(p, s, t, s2, e, a)[0],
-                                                          2 * p * s * (t - (1 + s2) * p) - e * s), "at evaluation 1:")]),
+                                                          2 * p * s * (t - (1 + s2) * p) - e * s), "at evaluation 1:"),
+                              (velocity_of_floats, "raised TypeError at evaluation 1")]),
     "offdiag_head_trains": (lambda A: torch.eye(len(A)) + A * (1 - torch.eye(len(A))),
-                            [(lambda A: torch.eye(len(A)) + A, "disagrees with the package's at step 8:")]),  # E = I leaves the loss blind to E_kk at first
-    "effective_rank_trains": (lambda z: math.exp(rank_entropy(z)), [(rank_entropy, "at step 1:")]),
-    "directpred_weight_trains": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "at step 1: W_p")]),
+                            [(lambda A: torch.eye(len(A)) + A, "disagrees with the package's at step 8:"),
+                             (head_zeroing_a_in_place, "raised RuntimeError at step 1")]),  # E = I leaves the loss blind to E_kk at first
     "effective_rank": (lambda z: math.exp(rank_entropy(z)), [(rank_entropy, "exponential"),
                                                              (lambda z: math.exp(rank_entropy(z - z.mean(0))), "centred")]),
 }
@@ -201,7 +216,7 @@ def test_every_checker_has_cases():
 
 
 SHORT = {"simsiam_by_hand": {"steps": 30}}  # its wrong answers show within 30 steps
-TRAINING = {"simsiam_by_hand", "info_nce_trains", "ema_update_trains", "directpred_weight_trains", "effective_rank_trains"}  # checkers that run real training: seconds each
+TRAINING = {"simsiam_by_hand", "info_nce_trains", "ema_update_trains"}  # checkers that run real training: seconds each
 NAMES = [pytest.param(name, marks=pytest.mark.slow) if name in TRAINING else name for name in sorted(CASES)]
 
 
@@ -245,10 +260,25 @@ def test_judge_prediction_accepts_the_measured_answer_and_names_it_otherwise(cap
         ex.judge_prediction("more collapse", "5 %", "50 %", choices)
 
 
-def test_the_unit_check_passes_what_only_the_training_check_catches(capsys):
-    """An InfoNCE written for the unit check's 8 pairs is right there; real training's batch of 128 exposes it."""
-    ex.check_info_nce(info_nce_for_eight)
+# Each in-training check catches a mistake its unit check lets pass (the cases above show the training
+# check failing on it): an InfoNCE written for the unit check's 8 pairs (real batches hold 128); an EMA
+# that uses the base m the unit check happens to give (training's schedule moves m); a velocity that
+# returns floats (training integrates arrays of modes); a head that zeroes A's diagonal in place
+# (training's A is a parameter that needs its gradient).
+ONLY_TRAINING_CATCHES = {"info_nce": info_nce_for_eight, "ema_update": ema_at_the_base_m,
+                         "mode_velocity": velocity_of_floats, "offdiag_head": head_zeroing_a_in_place}
+
+
+@pytest.mark.parametrize("name", sorted(ONLY_TRAINING_CATCHES))
+def test_the_unit_check_passes_what_only_the_training_check_catches(name, capsys):
+    assert name + "_trains" in ex.CHECKERS
+    assert any(wrong is ONLY_TRAINING_CATCHES[name] for wrong, _ in CASES[name + "_trains"][1])
+    ex.CHECKERS[name](ONLY_TRAINING_CATCHES[name])
     assert "Well done" in capsys.readouterr().out
+
+
+def test_every_training_check_has_a_mistake_only_it_catches():
+    assert {name[: -len("_trains")] for name in ex.CHECKERS if name.endswith("_trains")} == set(ONLY_TRAINING_CATCHES)
 
 
 def test_the_cubic_moment_checker_agrees_with_sampled_gaussians():

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the EMA update (the target network as an exponential moving average of the online one) and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: under a minute (41 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (38 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -57,8 +57,10 @@ check_ema_update(ema_update)
 
 # %% [markdown]
 # Your update now drives BYOL's target network in real training: 20 steps of the course's BYOL run
-# with `train(config, ema_update=ema_update)`. After each optimiser step the checker applies the
-# package's update to a copy of the target and compares it with yours.
+# with `train(config, ema_update=ema_update)`, where m now follows BYOL's schedule and changes every
+# step. After each optimiser step the checker applies the package's update to a copy of the target
+# and compares the target's move, (1 − m)(o − t), with yours: the move, because the target itself
+# changes too little in one step for a wrong m to show in its values.
 
 # %% nbgrader={"grade": true, "grade_id": "check_ema_update_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 from ssl_course.exercises import check_ema_update_trains

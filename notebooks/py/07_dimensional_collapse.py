@@ -71,16 +71,6 @@ from ssl_course.exercises import check_effective_rank
 check_effective_rank(effective_rank)
 
 # %% [markdown]
-# Your effective rank now serves as the trainer's collapse monitor (`train(config,
-# effective_rank=effective_rank)`) while SimSiam trains for 20 steps, measured at every step and
-# compared with the package's monitor.
-
-# %% nbgrader={"grade": true, "grade_id": "check_effective_rank_trains", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-from ssl_course.exercises import check_effective_rank_trains
-
-check_effective_rank_trains(effective_rank)
-
-# %% [markdown]
 # ## Comparing collapse: one feature dimension at a time
 # What AUC does a given collapse give? Take d-dimensional features spread evenly over only k of their
 # directions: k equal singular values, the other d − k zero (dimensional collapse to k directions).

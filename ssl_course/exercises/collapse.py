@@ -37,18 +37,6 @@ def check_effective_rank(fn: Callable) -> None:
     _passed("effective_rank")
 
 
-def check_effective_rank_trains(fn: Callable, steps: int = 20) -> None:
-    """``fn`` as in ``check_effective_rank``, now the trainer's collapse monitor (``train(effective_rank=...)``):
-    ``steps`` steps of SimSiam's CPU preset, measured at every step, must read as the package's monitor."""
-    def both(z):
-        return _call("effective_rank_trains", fn, z), metrics.effective_rank(z)
-
-    _train_with("effective_rank_trains", "simsiam", "effective_rank", both, steps, "compare with the formula above",
-                log_every=1)  # the monitor at every step
-    print(f"effective_rank_trains: your effective rank watched SimSiam train for {steps} steps and read what the "
-          "package's monitor reads at every step. Well done!")
-
-
 def check_evenly_spread_auc(fn: Callable) -> None:
     """``fn(k, d)`` -> the AUC of d-dimensional features spread evenly over k directions (k equal
     singular values, d - k zero): ((k + 1) / 2 + d - k) / d, measured here with ``metrics.explained_variance_auc``."""

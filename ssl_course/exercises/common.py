@@ -34,7 +34,7 @@ def _close(answer, expected, tol: float = 1e-5) -> bool:
     return answer.shape == expected.shape and torch.allclose(answer, expected, rtol=tol, atol=tol)
 
 
-def _shadowed(name: str, learner: Callable, hint: str, what: str = "step") -> tuple[Callable, list[int]]:
+def _shadowed(name: str, learner: Callable, hint: str, what: str = "step", tol: float = 1e-4) -> tuple[Callable, list[int]]:
     """``learner(*args)`` -> (the learner's answer, the package's on the same inputs); the wrapped
     function returns the learner's answer and raises at the first call where the two disagree."""
     calls: list[int] = []
@@ -50,7 +50,7 @@ def _shadowed(name: str, learner: Callable, hint: str, what: str = "step") -> tu
             raise ExerciseError(f"{name}: inside real training your code raised {type(error).__name__} at {what} "
                                 f"{calls[-1]} (inputs of shape {shapes}): {error}. Does it assume the unit check's "
                                 "sizes, or call .numpy() on a tensor that needs a gradient?") from None
-        if not _close(answer, expected, tol=1e-4):
+        if not _close(answer, expected, tol=tol):
             raise ExerciseError(f"{name}: inside real training, your code disagrees with the package's at {what} "
                                 f"{calls[-1]}{': ' + hint if hint else ''}")
         return answer
@@ -59,7 +59,7 @@ def _shadowed(name: str, learner: Callable, hint: str, what: str = "step") -> tu
 
 
 def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int = 20, hint: str = "",
-                **options) -> None:
+                tol: float = 1e-4, **options) -> None:
     """Train ``method``'s CPU preset (with ``options``) ``steps`` steps with the learner's code in ``hook``
     (``train``'s hooks).
 
@@ -70,7 +70,7 @@ def _train_with(name: str, method: str, hook: str, learner: Callable, steps: int
     from ssl_course.presets import for_steps, preset
     from ssl_course.train import train
 
-    checked, _ = _shadowed(name, learner, hint)
+    checked, _ = _shadowed(name, learner, hint, tol=tol)
     config = for_steps(preset(method, out=None, progress=False, final_eval=False, **options), steps)
     try:
         result = train(config, **{hook: checked})

@@ -43,18 +43,6 @@ def check_directpred_weight(fn: Callable) -> None:
     _passed("directpred_weight")
 
 
-def check_directpred_weight_trains(fn: Callable, steps: int = 20) -> None:
-    """``fn`` as in ``check_directpred_weight``, now setting SimSiam's predictor in real training
-    (``--predictor directpred``): the run and the final W_p must match the package's (same seed)."""
-    def both(F_, eps):
-        return fn(F_.clone(), eps), predictors.directpred_weight(F_, eps)
-
-    _train_with("directpred_weight_trains", "simsiam", "predictor_weight", both, steps,
-                "W_p = U diag(sqrt(s / s_max) + eps) U^T", predictor="directpred")
-    print(f"directpred_weight_trains: your DirectPred weight set SimSiam's predictor for {steps} steps, the package's "
-          "W_p at every step. Well done!")
-
-
 def check_directpred_alpha_p(fn: Callable) -> None:
     """``fn(s)`` -> the one alpha_p for which DirectPred's p_j = sqrt(s_j / s_max) (eps = 0) lies on 04's
     balanced curve s = p^2 / alpha_p for every direction j: 1 / s_max."""
