@@ -55,6 +55,21 @@ def info_nce(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> to
     return F.cross_entropy(logits, positives)
 
 
+def positive_weight(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> float:
+    """The mean softmax weight that InfoNCE's anchors give their positive, among the 2N − 1 others:
+    1 when every positive stands out, 1/(2N − 1) when the softmax is uniform (what T does, notebook 01).
+
+    >>> positive_weight(torch.eye(2), torch.eye(2), temperature=1.0)  # e / (e + 2)
+    0.5761...
+    """
+    _check_pair(z1, z2)
+    n = len(z1)
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    weights = (z @ z.T / temperature).fill_diagonal_(float("-inf")).softmax(dim=1)
+    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+    return weights[torch.arange(2 * n), positives].mean().item()
+
+
 def negative_cosine(p: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     """Minus the mean cosine similarity of matching rows (no detach inside)."""
     _check_pair(p, z)

@@ -67,3 +67,15 @@ def test_losses_reject_mismatched_shapes():
         negative_cosine(torch.randn(3, 4), torch.randn(3, 5))
     with pytest.raises(ValueError, match="temperature"):
         info_nce(torch.randn(3, 4), torch.randn(3, 4), 0.0)
+
+
+def test_positive_weight_against_hand_numbers():
+    import math
+
+    from ssl_course.losses import positive_weight
+
+    one = torch.tensor([[1.0, 0.0]])
+    assert positive_weight(one, one) == pytest.approx(1.0)  # one pair: the positive is the only other
+    # two orthogonal pairs: each anchor sees cosines 1 (its positive) and 0, 0 (the other image's views)
+    for t in (0.5, 1.0, 2.0):
+        assert positive_weight(torch.eye(2), torch.eye(2), t) == pytest.approx(math.exp(1 / t) / (math.exp(1 / t) + 2))

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: name the parts every method shares (views, backbone, projector); write the InfoNCE loss (SimCLR's NT-Xent, defined below) from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network; see why a loss without negatives is not enough on its own: the course's question.
 #
-# **Time**: under half a minute (20 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (15 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -127,6 +127,7 @@ losses = [reference_info_nce(z1, z2, t).item() for t in temperatures]
 random_losses = [reference_info_nce(z1, torch.randn(64, 16), t).item() for t in temperatures]
 trend = "rise" if losses[-1] > losses[0] + 0.5 else "fall" if losses[-1] < losses[0] - 0.5 else "flat"
 judge_prediction("InfoNCE as T grows", prediction, trend, ("rise", "fall", "flat"),
+                 f"The loss goes from {losses[0]:.2f} at T = {temperatures[0]} to {losses[-1]:.2f} at T = {temperatures[-1]}. "
                  "A small T sharpens the softmax, so the positive's slightly larger cosine wins almost all its weight; "
                  "a large T flattens it: the positive no longer stands out from the 126 negatives.")
 
@@ -149,11 +150,12 @@ fig.tight_layout()
 import ipywidgets as widgets
 
 
+from ssl_course.losses import positive_weight
+
+
 def positive_share(T=0.5):
     n = len(z1)
-    z = F.normalize(torch.cat([z1, z2]), dim=1)
-    weights = (z @ z.T / T).fill_diagonal_(float("-inf")).softmax(dim=1)
-    share = weights[torch.arange(2 * n), torch.cat([torch.arange(n, 2 * n), torch.arange(n)])].mean().item()
+    share = positive_weight(z1, z2, T)  # the softmax weight InfoNCE gives each anchor's positive
     print(f"T = {T:.2f}: the positive gets {share:.1%} of each anchor's weight (uniform: {1 / (2 * n - 1):.1%}); "
           f"InfoNCE {reference_info_nce(z1, z2, T).item():.2f}")
 

@@ -350,7 +350,7 @@ claim("summary: without the stop-gradient ||W|| < 1e-3 at t = 60", bool(without_
 # * Per mode: a conservation law, two fixed points p*±, a collapse basin below p*₋.
 # * No stop-gradient, or too much weight decay, and every mode collapses (W → 0: the complete
 #   collapse of this linear model).
-# * A predictor held at W_p = I gives every mode the same rate r = 2[τ − (1+σ²)] − 2η, negative
+# * A predictor held at W_p = I gives every mode the same rate r (your Exercise 3), negative
 #   once the augmentation adds variance: every mode decays, which is 03's no-predictor collapse.
 # * The EMA (β = (1 − m)(1 − μ)/γ from 02's m) sets how fast the target follows, not which modes survive.
 #

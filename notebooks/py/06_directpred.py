@@ -5,7 +5,7 @@
 #
 # **Learning goals**: see a learned linear predictor align with the feature correlation in a real run; write DirectPred's running correlation and its weight; compare DirectPred/DirectCopy with learned predictors.
 #
-# **Time**: under half a minute (17 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (19 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -90,7 +90,7 @@ check_directpred_alpha_p(directpred_alpha_p)
 
 # %% [markdown]
 # So DirectPred puts every direction at once on the balanced curve of a linear model whose
-# predictor learns 1/s_max times as fast as W: it sets where 04's learned predictor would be carried
+# predictor learns at the relative rate α_p you just found: it sets where 04's learned predictor would be carried
 # by the conservation law, without the trajectory. With ε > 0 every p_j gets ε added, which keeps
 # the weakest directions trainable.
 
@@ -237,7 +237,8 @@ table = reference.load(names)
 heads = {"simsiam-linear": "learned by SGD", "simsiam-directpred": "DirectPred", "simsiam-directcopy": "DirectCopy"}
 probe = table.groupby("run", observed=True)["linear_probe"].mean()
 judge_prediction("best SimSiam predictor", prediction, heads[max(heads, key=lambda run: probe[run])], tuple(heads.values()),
-                 "Setting W_p from F skips learning it, and here it does better than learning it.")
+                 ", ".join(f"{head} {probe[run]:.2f}" for run, head in heads.items())
+                 + " linear probe, mean of 3 seeds. Setting W_p from F skips learning it, and here it does better than learning it.")
 
 # %%
 print(reference.format_table(table))
