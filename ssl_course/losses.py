@@ -38,6 +38,12 @@ def info_nce(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> to
     (``distributed.gather_rows``), so the mean over ranks is the loss of one process holding the
     whole batch; in a single process the keys are the batch itself.
     """
+    logits, positives = _anchor_logits(z1, z2, temperature)
+    return F.cross_entropy(logits, positives)
+
+
+def _anchor_logits(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """InfoNCE's logits (each anchor against every key, itself masked to -inf) and each anchor's positive."""
     _check_pair(z1, z2)
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
@@ -51,8 +57,7 @@ def info_nce(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> to
     mask = torch.zeros_like(logits, dtype=torch.bool)
     mask[torch.arange(2 * n, device=logits.device), self_index] = True
     logits = logits.masked_fill(mask, float("-inf"))  # a sample is not its own negative
-    positives = torch.cat([rows + total, rows])
-    return F.cross_entropy(logits, positives)
+    return logits, torch.cat([rows + total, rows])
 
 
 def positive_weight(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> float:
@@ -62,12 +67,8 @@ def positive_weight(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5
     >>> positive_weight(torch.eye(2), torch.eye(2), temperature=1.0)  # e / (e + 2)
     0.5761...
     """
-    _check_pair(z1, z2)
-    n = len(z1)
-    z = F.normalize(torch.cat([z1, z2]), dim=1)
-    weights = (z @ z.T / temperature).fill_diagonal_(float("-inf")).softmax(dim=1)
-    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
-    return weights[torch.arange(2 * n), positives].mean().item()
+    logits, positives = _anchor_logits(z1, z2, temperature)
+    return logits.softmax(dim=1)[torch.arange(len(positives)), positives].mean().item()
 
 
 def negative_cosine(p: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
