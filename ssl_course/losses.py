@@ -68,7 +68,7 @@ def positive_weight(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5
     0.5761...
     """
     logits, positives = _anchor_logits(z1, z2, temperature)
-    return logits.softmax(dim=1)[torch.arange(len(positives)), positives].mean().item()
+    return logits.softmax(dim=1)[torch.arange(len(positives), device=logits.device), positives].mean().item()
 
 
 def negative_cosine(p: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
