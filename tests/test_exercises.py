@@ -199,6 +199,11 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
     "no_predictor_rate": (lambda t, v, e: 2 * (t - 1 - v - e), [(lambda t, v, e: 2 * (t - 1 - v), "weight decay"),
                                                               (lambda t, v, e: t - 1 - v - e, "factor 2"),
                                                               (lambda t, v, e: -2 * e, "not 0")]),
+    # the online and the target branch's terms written out, not the package's completed square
+    "no_stop_gradient_rate": (lambda p, t, v, e: 2 * p * (t - (1 + v) * p) + 2 * t * (p - t * (1 + v)) - 2 * e,
+                              [(lambda p, t, v, e: 2 * p * (t - (1 + v) * p) - 2 * e, "rate with the stop-gradient"),
+                               (lambda p, t, v, e: 2 * p * (t - (1 + v) * p) - 2 * t * (p - t * (1 + v)) - 2 * e, "wrong sign"),
+                               (lambda p, t, v, e: p * (t - (1 + v) * p) + t * (p - t * (1 + v)) - e, "factor 2")]),
     "mode_velocity_trains": (mode_velocity_by_hand,
                              [(lambda p, s, t, s2, e, a: (mode_velocity_by_hand(p, s, t, s2, e, a)[0],
                                                           2 * p * s * (t - (1 + s2) * p) - e * s), "at evaluation 1:"),

@@ -6,7 +6,7 @@ import torch
 
 from ssl_course.metrics import commutator_norm
 from ssl_course.theory.linear import (
-    balanced_predictor, fixed_points, invariant, mode_velocity, simulate, simulate_modes,
+    balanced_predictor, fixed_points, invariant, mode_velocity, no_stop_gradient_rate, simulate, simulate_modes,
 )
 
 
@@ -77,6 +77,19 @@ def test_without_stop_gradient_everything_collapses_with_it_modes_survive():
     without = simulate(W, W_p, t_end=60, eta=0.01, stop_gradient=False)
     assert np.linalg.norm(without.W[-1]) < 1e-6 * np.linalg.norm(W)
     assert np.linalg.eigvalsh(with_sg.F[-1])[-3:].min() > 0.1
+
+
+@pytest.mark.parametrize("p, tau, sigma2, eta", [(0.6, 1.0, 0.5, 0.05), (1.2, 2.0, 0.2, 0.0), (0.2, 1.0, 1.0, 0.1)])
+def test_no_stop_gradient_rate_is_the_full_systems_growth_of_an_aligned_mode(p, tau, sigma2, eta):
+    """ds/dt / s of the matrix flow without the stop-gradient, from an aligned start, one short RK4 step."""
+    W, W_p, U = aligned_start([p, 0.5], [0.8, 0.3])
+    u = U[:, 0]
+    s0 = u @ W @ W.T @ u
+    dt = 1e-5
+    run = simulate(W, W_p, sigma2=sigma2, eta=eta, tau=tau, stop_gradient=False, t_end=dt, dt=dt, record_every=1)
+    s1 = u @ run.W[-1] @ run.W[-1].T @ u
+    assert (s1 - s0) / dt / s0 == pytest.approx(no_stop_gradient_rate(p, tau, sigma2, eta), rel=1e-4)
+    assert no_stop_gradient_rate(p, tau, sigma2, eta) < 0
 
 
 def test_weight_decay_above_threshold_collapses_every_mode():

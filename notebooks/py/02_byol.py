@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the EMA update (the target network as an exponential moving average of the online one) and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: under a minute (40 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (42 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -162,6 +162,19 @@ judge_prediction("effective rank without BYOL's predictor", prediction, "below" 
                  ("above", "below"), f"{without:.1f} without the predictor against {with_head:.1f} with it: with nothing "
                  "between the online projection and its target, matching the target is easiest in a few directions.")
 
+# %% [markdown]
+# What BYOL adds to 01's model, printed once: the **predictor**, an MLP on top of the online projection
+# (128 → 512 → 128 here, the preset's width), and the **target**, a copy of the backbone and projector
+# that no gradient reaches; the EMA moves it after every step.
+
+# %%
+byol_model = results["BYOL (EMA + predictor)"].method
+print(byol_model.predictor)
+count = lambda module: sum(p.numel() for p in module.parameters())
+trainable = lambda module: sum(p.numel() for p in module.parameters() if p.requires_grad)
+print(f"parameters: predictor {count(byol_model.predictor):,}; target {count(byol_model.target):,}, "
+      f"of which trained by gradients {trainable(byol_model.target)}")
+
 # %%
 print(summary_table(results))
 plot_monitors(results);
@@ -197,7 +210,7 @@ claim("without the predictor the backbone is no better than random init (kNN wit
 # seeds each, made with `scripts/reference_runs.py`, in the CPU recipe they were trained with: 1 872
 # steps (24 epochs of 78 batches of 128 images) of 20-px views for every method, BYOL with its own MLP
 # head, lr 0.3 and base momentum 0.996 (pinned in `ssl_course/studies/runs.py`; the presets,
-# `ssl_course/presets.py`, now give each method as many steps as fit about two CPU minutes). Loading them takes a second (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The curves are a cheap kNN measured 16 times
+# `ssl_course/presets.py`, now give each method as many steps as fit about two CPU minutes). Loading them takes a second (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The figure draws BYOL's and SimCLR's curves (SimSiam's is notebook 03's); they are a cheap kNN measured 16 times
 # a run during training (k = 200, 2 000 labelled images against 1 000 test images), so they read lower than the
 # full-set kNN of the table, which the narrow panel on the right shows. In each panel the dotted line is
 # the same network at random initialisation, measured as that panel is: what a network knows before
@@ -226,7 +239,8 @@ judge_prediction("highest kNN after 1 872 steps", prediction, names[best], tuple
 
 # %%
 print(reference.format_table(table))
-reference_plots.plot_curves(table, title="kNN over training (mean ± std over seeds)");
+# BYOL against SimCLR; SimSiam's curve is drawn once, in notebook 03, where it is the subject
+reference_plots.plot_curves(reference.load(["byol", "simclr"]), title="kNN over training (mean ± std over seeds)");
 
 # %% tags=["nbval-check-output"]
 claim("BYOL beats the same network at random init: kNN gain >= 0.10 and > 2 seed std",

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under half a minute (15 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (19 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -207,14 +207,94 @@ claim("the normalised commutator falls to under a tenth of its start by t = 60",
       f"{commutators[0]:.2f} at t = 0, {commutators[-1]:.4f} at t = 60")
 
 # %% [markdown]
+# ## s and p along the way and at the end
+# Notebook 06 watches a real run: the predictor's gains p grow with the feature strengths s and end
+# ordered like them. This model says the same along the way: from a balanced start p = √(α_p s) in
+# every mode, so the stronger mode has the larger p at every moment. At the end it depends on the
+# data. Here X = I, every input direction equally strong, so every surviving mode settles at the same
+# p*₊ and the same s. Give the input directions unequal variances (X = diag(2.0 … 0.5), the same
+# random start) and each mode gets its own fixed point: a direction with more signal per unit of
+# augmentation noise settles at a larger p, and the order of s is kept at the end.
+
+# %% tags=["nbval-check-output"]
+from scipy.stats import spearmanr
+
+unequal = simulate(W0, W_p0, X=np.diag(np.linspace(2.0, 0.5, 10)), eta=0.05, beta=1.0, t_end=200)
+equal_end = simulate(W0, W_p0, eta=0.05, beta=1.0, t_end=200)
+for name, run in {"X = I": equal_end, "X = diag(2.0 ... 0.5)": unequal}.items():
+    s_run, p_run = run.eigenvalues()
+    middle = len(run.times) // 10
+    print(f"{name}: at t = {run.times[middle]:.0f}: s {np.array2string(s_run[middle], precision=3)}, "
+          f"p {np.array2string(p_run[middle], precision=3)}")
+    print(f"{' ' * len(name)}  at t = {run.times[-1]:.0f}: s {np.array2string(s_run[-1], precision=3)}, "
+          f"p {np.array2string(p_run[-1], precision=3)}")
+s_eq, p_eq = equal_end.eigenvalues()
+s_un, p_un = unequal.eigenvalues()
+middle = len(equal_end.times) // 10
+claim("along the way (t = 20) p is ordered like s with X = I (rank correlation 1)",
+      bool(spearmanr(s_eq[middle], p_eq[middle]).statistic > 0.999), f"{spearmanr(s_eq[middle], p_eq[middle]).statistic:.3f}")
+claim("at the end with X = I every mode has the same p (spread < 0.001); with unequal X p is still ordered like s "
+      "and spread by > 0.05", bool(np.ptp(p_eq[-1]) < 1e-3 and spearmanr(s_un[-1], p_un[-1]).statistic > 0.999
+                                  and np.ptp(p_un[-1]) > 0.05),
+      f"spread {np.ptp(p_eq[-1]):.1e} with X = I, {np.ptp(p_un[-1]):.3f} with unequal X, "
+      f"rank correlation {spearmanr(s_un[-1], p_un[-1]).statistic:.3f}")
+
+# %% [markdown]
 # ## Why the stop-gradient
-# Let the target branch receive gradient too: every mode collapses.
+# Remove the stop-gradient and the target branch, W_a = τW, is differentiated too. The loss
+# ½E‖W_p W x₁ − τW x₂‖² then has a second way down: move τW x₂ towards the prediction, and W = 0,
+# where both sides are 0, matches perfectly. The gradient in the target's W adds a term to Ẇ:
+# τ(W_p W X − τW(X+X′)) (the expectation over views again). Along an aligned eigenvector u, its share
+# of ṡ = 2uᵀẆWᵀu is 2τs[p − τ(1+σ²)].
+#
+# **Exercise 3** (a derivation): add that term to the ṡ of Exercise 1 and write the result as ṡ = r s.
+# Return r from `no_stop_gradient_rate(p, tau, sigma2, eta)`. Then, on paper, complete the square in p:
+# can r be positive for any gain p the predictor might learn, when the views differ (σ² > 0)?
+
+# %% nbgrader={"grade": false, "grade_id": "no_stop_gradient_rate", "locked": false, "schema_version": 3, "solution": true}
+def no_stop_gradient_rate(p, tau, sigma2, eta):
+    ### BEGIN SOLUTION
+    return 2 * p * (tau - (1 + sigma2) * p) + 2 * tau * (p - tau * (1 + sigma2)) - 2 * eta
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check_no_stop_gradient_rate", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
+from ssl_course.exercises import check_no_stop_gradient_rate
+
+check_no_stop_gradient_rate(no_stop_gradient_rate)
+
+# %% [markdown]
+# Completed, the square writes r as −2 times a sum of terms that are each ≥ 0, one of them σ² times a
+# positive number (the checker prints it once you pass): r < 0 for every p once σ² > 0, and no gain of
+# the predictor saves a direction, the strong ones included. The predictor still
+# learns (ṗ is unchanged), but s shrinks under it in every mode. The full matrix system from the random
+# start above, with and without the stop-gradient:
 
 # %% tags=["nbval-check-output"]
 no_sg = simulate(W0, W_p0, eta=0.05, stop_gradient=False, t_end=60)
 with_norm, without_norm = np.linalg.norm(learned.W[-1]), np.linalg.norm(no_sg.W[-1])
 claim("without the stop-gradient W goes to 0 (every mode collapses), with it W keeps its size",
       bool(without_norm < 1e-3 and with_norm > 0.1), f"||W|| at t = 60: {with_norm:.3f} with, {without_norm:.1e} without")
+
+# %% [markdown]
+# Beside the real runs of 03 (the course's reference runs, 3 seeds): without the stop-gradient SimSiam's
+# projections keep one or two directions of 128 (effective rank), and its backbone learns less than the
+# course's bar for learning (0.10 kNN over random init). A real network's BatchNorm keeps the output's
+# scale from reaching 0, so the collapse is to a few directions rather than to W = 0; the pull that
+# drives it is the one derived here.
+
+# %% tags=["nbval-check-output"]
+from ssl_course.studies import reference
+
+real = reference.load(["simsiam", "simsiam-no-stop-gradient", "simsiam-no-predictor"])
+real_means = real.groupby("run", observed=True)[["effective_rank", "knn", "random_init_knn"]].mean()
+print(real_means.round(3).to_string())
+no_sg_real = real[real["run"] == "simsiam-no-stop-gradient"]
+claim("03's run without the stop-gradient: effective rank < 2 of 128 on every seed, SimSiam's > 20",
+      bool((no_sg_real["effective_rank"] < 2).all() and (real[real["run"] == "simsiam"]["effective_rank"] > 20).all()),
+      f"{no_sg_real['effective_rank'].max():.2f} at most vs {real_means.loc['simsiam', 'effective_rank']:.1f}, mean of 3 seeds")
+gain = no_sg_real["knn"] - no_sg_real["random_init_knn"]
+claim("and its kNN gains < 0.10 over random init on every seed", bool((gain < 0.10).all()),
+      ", ".join(f"{g:+.3f}" for g in gain))
 
 # %% [markdown]
 # ## Without a predictor: W_p fixed at I
@@ -224,7 +304,7 @@ claim("without the stop-gradient W goes to 0 (every mode collapses), with it W k
 # identity, W_p = I: every mode has p = 1 for good, ṗ no longer applies, and only ṡ is left, a linear
 # equation ṡ = r s with one rate r for every mode.
 #
-# **Exercise 3**: set p = 1 in ṡ = 2ps[τ − (1+σ²)p] − 2ηs and derive r. Return it from
+# **Exercise 4**: set p = 1 in ṡ = 2ps[τ − (1+σ²)p] − 2ηs and derive r. Return it from
 # `no_predictor_rate(tau, sigma2, eta)`. Before you run the check, say on paper what its sign is at
 # τ = 1, σ² = 0.5, η = 0.05, and what that sign means for the strong and the weak modes alike.
 
@@ -255,6 +335,12 @@ print(f"with the learned predictor {np.array2string(s_learned[-1], precision=3)}
 claim("with W_p fixed at I every mode decays (s < 1e-20 by t = 60); with the learned predictor the modes "
       "above p*- survive (s > 0.1)", bool((s_fixed[-1] < 1e-20).all() and (s_learned[-1, 1:] > 0.1).all()),
       f"r = {rate:.2f}; largest s with W_p = I {s_fixed[-1].max():.1e}, learned: {int((s_learned[-1] > 0.1).sum())} of 6 above 0.1")
+
+# %% tags=["nbval-check-output"]
+fixed_real = real[real["run"] == "simsiam-no-predictor"]
+claim("beside it, 03's run without a predictor: effective rank < 5 of 128 on every seed",
+      bool((fixed_real["effective_rank"] < 5).all()),
+      f"{fixed_real['effective_rank'].min():.2f} to {fixed_real['effective_rank'].max():.2f}; SimSiam {real_means.loc['simsiam', 'effective_rank']:.1f}")
 
 # %% [markdown]
 # With W_p = I the bracket τ − (1+σ²) is negative whenever the augmentation adds any variance
@@ -348,9 +434,13 @@ claim("summary: without the stop-gradient ||W|| < 1e-3 at t = 60", bool(without_
 # ## Summary
 # * The predictor aligns its eigenvectors with the feature correlation F.
 # * Per mode: a conservation law, two fixed points p*±, a collapse basin below p*₋.
+# * Along the way p is ordered like s (the conservation law); at the end every mode shares one p*₊ only
+#   when every input direction is equally strong (X = I); with unequal input variances the order of s is
+#   kept, as in 06's real run.
 # * No stop-gradient, or too much weight decay, and every mode collapses (W → 0: the complete
-#   collapse of this linear model).
-# * A predictor held at W_p = I gives every mode the same rate r (your Exercise 3), negative
+#   collapse of this linear model). Without the stop-gradient the rate of every mode is negative
+#   whatever the predictor's gain (your Exercise 3), as 03's run without it keeps one or two directions of 128.
+# * A predictor held at W_p = I gives every mode the same rate r (your Exercise 4), negative
 #   once the augmentation adds variance: every mode decays, which is 03's no-predictor collapse.
 # * The EMA (β = (1 − m)(1 − μ)/γ from 02's m) sets how fast the target follows, not which modes survive.
 #

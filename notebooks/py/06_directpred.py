@@ -268,11 +268,12 @@ claim("DirectPred's W_p is set, not learned: aligned with F at every logged step
 
 # %% [markdown]
 # And over training: the cheap kNN measured 16 times a run (k = 200, 2 000 labelled images against 1 000 test
-# images) for SimSiam's four heads (3 seeds, mean ± std; dotted: random init measured the same way), and on the
-# right the final full-set kNN of the table. Under the figure, the curves' means at four steps.
+# images) for SimSiam's three linear heads (3 seeds, mean ± std; dotted: random init measured the same way), and on the
+# right the final full-set kNN of the table. SimSiam's MLP head is left out: its curve is notebook 03's. Under the
+# figure, the curves' means at four steps.
 
 # %%
-simsiam_heads = table[table["run"].astype(str).str.startswith("simsiam")]
+simsiam_heads = reference.load(["simsiam-linear", "simsiam-directpred", "simsiam-directcopy"])
 reference_plots.plot_curves(simsiam_heads, title="kNN over training (mean ± std over seeds)")
 knn_curve = reference.curves(simsiam_heads, "knn").groupby(["step", "run"], observed=True)["knn"].mean().unstack()
 shown_steps = [knn_curve.index[0], knn_curve.index[len(knn_curve) // 3], knn_curve.index[len(knn_curve) // 2], knn_curve.index[-1]]

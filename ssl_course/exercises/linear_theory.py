@@ -75,3 +75,23 @@ def check_no_predictor_rate(fn: Callable) -> None:
         "p is fixed at 1, not 0 (W_p = I, not W_p = 0)": [-2 * e for t, v, e in cases],
     })
     _passed("no_predictor_rate")
+
+
+def check_no_stop_gradient_rate(fn: Callable) -> None:
+    """``fn(p, tau, sigma2, eta)`` -> r with ds/dt = r s when the target branch W_a = tau W gets gradient too."""
+    cases = [(0.6, 1.0, 0.5, 0.05), (1.0, 1.0, 0.5, 0.0), (0.3, 2.0, 0.2, 0.1), (1.5, 1.0, 0.0, 0.02)]
+    answers = [_call("no_stop_gradient_rate", fn, *case) for case in cases]
+    expected = [linear.no_stop_gradient_rate(*case) for case in cases]
+    with_sg = [2 * p * (t - (1 + v) * p) - 2 * e for p, t, v, e in cases]
+    _diagnose("no_stop_gradient_rate", answers, expected, {
+        "that is the rate with the stop-gradient: the target branch W_a = tau W now gets gradient too, which adds "
+        "2 tau [p - tau (1 + sigma2)] (differentiate -1/2 E||W_p W x1 - tau W x2||^2 in the target's W as well)": with_sg,
+        "the weight decay is missing: ds/dt carries -2 eta s": [r + 2 * e for r, (p, t, v, e) in zip(expected, cases)],
+        "the factor 2 is missing: ds/dt = 2 u^T (dW/dt) W^T u": [r / 2 for r in expected],
+        "the target's term has the wrong sign: its gradient pulls tau W towards the prediction, "
+        "+2 tau [p - tau (1 + sigma2)]": [w - 2 * t * (p - t * (1 + v)) for w, (p, t, v, e) in zip(with_sg, cases)],
+    })
+    worst = max(_call("no_stop_gradient_rate", fn, p, 1.0, 0.5, 0.05) for p in np.linspace(0.0, 2.0, 21))
+    print(f"no_stop_gradient_rate: correct. Completing the square, r = -2 [(p - tau)^2 + sigma2 (p^2 + tau^2) + eta]; "
+          f"at tau = 1, sigma2 = 0.5, eta = 0.05 the largest r over p in [0, 2] is {worst:.3f}: negative for every "
+          "gain the predictor could take. Well done!")

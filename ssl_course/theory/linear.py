@@ -10,7 +10,8 @@ covariance X = E[x x^T], augmentation covariance X' (sigma^2 I by default). The 
 
 Without the stop-gradient (sg) the target branch W_a = W also receives gradient,
 adding (W_p W X - W (X + X')) to dW/dt; then every direction decays and the
-representation collapses.
+representation collapses: in an aligned mode (below) ds/dt = r s with
+``no_stop_gradient_rate`` r = -2 [(p - tau)^2 + sigma^2 (p^2 + tau^2) + eta], negative for every p.
 
 Eigen-alignment: with F = W X W^T, a learned W_p comes to share F's eigenvectors
 (``commutator_norm(F, W_p)`` decays). In an aligned eigenmode with F eigenvalue s,
@@ -59,6 +60,20 @@ def mode_velocity(p, s, tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05
     """(dp/dt, ds/dt) of aligned eigenmodes (arrays broadcast)."""
     gap = tau - (1 + sigma2) * np.asarray(p, dtype=float)
     return alpha_p * s * gap - eta * p, 2 * p * s * gap - 2 * eta * s
+
+
+def no_stop_gradient_rate(p, tau: float = 1.0, sigma2: float = 0.5, eta: float = 0.05):
+    """The rate r of ds/dt = r s in an aligned mode when the target branch (W_a = tau W) gets gradient too.
+
+    The online term 2 p [tau - (1 + sigma^2) p] plus the target's own, 2 tau [p - tau (1 + sigma^2)],
+    minus 2 eta: r = -2 [(p - tau)^2 + sigma^2 (p^2 + tau^2) + eta], below 0 for every gain p once the
+    views differ (sigma^2 > 0) or there is weight decay. Both branches may shrink, and W = 0 matches
+    perfectly, so every mode decays.
+
+    >>> round(no_stop_gradient_rate(1.0, tau=1.0, sigma2=0.5, eta=0.05), 4)
+    -2.1
+    """
+    return -2 * ((p - tau) ** 2 + sigma2 * (p**2 + tau**2) + eta)
 
 
 def _rk4(f, y, dt):
