@@ -365,3 +365,29 @@ def test_the_instructors_table_lists_every_exercise_of_its_notebook():
                 assert int(found.group(1)) <= len(exercises)
                 assert f"`{exercises[int(found.group(1)) - 1]}` (warm-up" in row, (path.name, found.group(0))
     assert f"({total} in all)" in page
+
+
+def _fill_blanks(student_source: str, source: str) -> str:
+    """The student cell with each ``# YOUR CODE HERE`` blank replaced by the source cell's solution block."""
+    blocks = re.findall(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)\n^[ \t]*### END SOLUTION[^\n]*$", source, re.M | re.S)
+    pieces = re.split(r"^[ \t]*# YOUR CODE HERE\n[ \t]*raise NotImplementedError\(\)$", student_source, flags=re.M)
+    assert len(pieces) == len(blocks) + 1, "a blank in the student copy without its solution block, or the reverse"
+    return "".join(piece + block for piece, block in zip(pieces, blocks + [""]))
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_each_student_copy_with_its_solutions_filled_in_is_the_notebook_nbval_runs(path):
+    """Filled in, the committed student copy's code is the solutions notebook's, cell for cell, less the
+    solution markers: the README's test command, which runs every notebook top to bottom, runs it."""
+    student, source = load(NOTEBOOKS.parent / "student" / path.name), load(path)
+    assert [c.cell_type for c in student.cells] == [c.cell_type for c in source.cells]
+    drop_markers = lambda text: re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", "", text, flags=re.M).rstrip("\n")
+    filled = 0
+    for student_cell, source_cell in zip(student.cells, source.cells):
+        if student_cell.cell_type != "code":
+            continue
+        if "# YOUR CODE HERE" in student_cell.source:
+            filled += 1
+        assert drop_markers(_fill_blanks(student_cell.source, source_cell.source)) == drop_markers(source_cell.source), \
+            f"student/{path.name}: a code cell differs from the notebook's once filled in:\n{student_cell.source[:300]}"
+    assert filled == sum("### BEGIN SOLUTION" in c.source for c in source.cells if c.cell_type == "code")

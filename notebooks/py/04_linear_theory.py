@@ -208,13 +208,16 @@ claim("the normalised commutator falls to under a tenth of its start by t = 60",
 
 # %% [markdown]
 # ## s and p along the way and at the end
-# Notebook 06 watches a real run: the predictor's gains p grow with the feature strengths s and end
-# ordered like them. This model says the same along the way: from a balanced start p = √(α_p s) in
-# every mode, so the stronger mode has the larger p at every moment. At the end it depends on the
-# data. Here X = I, every input direction equally strong, so every surviving mode settles at the same
-# p*₊ and the same s. Give the input directions unequal variances (X = diag(2.0 … 0.5), the same
-# random start) and each mode gets its own fixed point: a direction with more signal per unit of
-# augmentation noise settles at a larger p, and the order of s is kept at the end.
+# Notebook 06 watches a real run: the predictor's gains p grow with the feature strengths s, its four
+# strongest directions in order, all 128 only as a tendency (a rank correlation well below 1). This
+# model says what to expect. Along the way: from a balanced start p = √(α_p s) in every mode, so the
+# stronger mode has the larger p at every moment; from the random start of the cell above the order
+# sets in early too (the check at t = 20). At the end it depends on the data. Here X = I, every input
+# direction equally strong, so every surviving mode settles at the same p*₊ and the same s. Give the
+# input directions unequal variances (X = diag(2.0 … 0.5), the same random start) and each mode gets
+# its own fixed point: a direction with more signal per unit of augmentation noise settles at a larger
+# p, and the order of s is kept at the end. (With unequal X, p is no longer √s: F = WXWᵀ weighs each
+# input direction by its variance, while the conservation law is about WWᵀ.)
 
 # %% tags=["nbval-check-output"]
 from scipy.stats import spearmanr
@@ -244,12 +247,13 @@ claim("at the end with X = I every mode has the same p (spread < 0.001); with un
 # Remove the stop-gradient and the target branch, W_a = τW, is differentiated too. The loss
 # ½E‖W_p W x₁ − τW x₂‖² then has a second way down: move τW x₂ towards the prediction, and W = 0,
 # where both sides are 0, matches perfectly. The gradient in the target's W adds a term to Ẇ:
-# τ(W_p W X − τW(X+X′)) (the expectation over views again). Along an aligned eigenvector u, its share
-# of ṡ = 2uᵀẆWᵀu is 2τs[p − τ(1+σ²)].
+# τ(W_p W X − τW(X+X′)) (the expectation over views again).
 #
-# **Exercise 3** (a derivation): add that term to the ṡ of Exercise 1 and write the result as ṡ = r s.
-# Return r from `no_stop_gradient_rate(p, tau, sigma2, eta)`. Then, on paper, complete the square in p:
-# can r be positive for any gain p the predictor might learn, when the views differ (σ² > 0)?
+# **Exercise 3** (a derivation): find that term's share of ṡ = 2uᵀẆWᵀu along an aligned eigenvector u
+# (X = I and X′ = σ²I; in an aligned mode uᵀW_p = p uᵀ, and uᵀWWᵀu = s), add it to the ṡ of Exercise 1
+# and write the result as ṡ = r s. Return r from `no_stop_gradient_rate(p, tau, sigma2, eta)`. Then, on
+# paper, complete the square in p: can r be positive for any gain p the predictor might learn, when
+# the views differ (σ² > 0)?
 
 # %% nbgrader={"grade": false, "grade_id": "no_stop_gradient_rate", "locked": false, "schema_version": 3, "solution": true}
 def no_stop_gradient_rate(p, tau, sigma2, eta):
@@ -267,11 +271,13 @@ check_no_stop_gradient_rate(no_stop_gradient_rate)
 # positive number (the checker prints it once you pass): r < 0 for every p once σ² > 0, and no gain of
 # the predictor saves a direction, the strong ones included. The predictor still
 # learns (ṗ is unchanged), but s shrinks under it in every mode. The full matrix system from the random
-# start above, with and without the stop-gradient:
+# start above, with and without the stop-gradient, both without an EMA (W_a = W), so that only the
+# stop-gradient changes:
 
 # %% tags=["nbval-check-output"]
 no_sg = simulate(W0, W_p0, eta=0.05, stop_gradient=False, t_end=60)
-with_norm, without_norm = np.linalg.norm(learned.W[-1]), np.linalg.norm(no_sg.W[-1])
+with_sg = simulate(W0, W_p0, eta=0.05, beta=None, t_end=60)
+with_norm, without_norm = np.linalg.norm(with_sg.W[-1]), np.linalg.norm(no_sg.W[-1])
 claim("without the stop-gradient W goes to 0 (every mode collapses), with it W keeps its size",
       bool(without_norm < 1e-3 and with_norm > 0.1), f"||W|| at t = 60: {with_norm:.3f} with, {without_norm:.1e} without")
 
@@ -304,7 +310,7 @@ claim("and its kNN gains < 0.10 over random init on every seed", bool((gain < 0.
 # identity, W_p = I: every mode has p = 1 for good, ṗ no longer applies, and only ṡ is left, a linear
 # equation ṡ = r s with one rate r for every mode.
 #
-# **Exercise 4**: set p = 1 in ṡ = 2ps[τ − (1+σ²)p] − 2ηs and derive r. Return it from
+# **Exercise 4** (a warm-up): set p = 1 in ṡ = 2ps[τ − (1+σ²)p] − 2ηs and derive r. Return it from
 # `no_predictor_rate(tau, sigma2, eta)`. Before you run the check, say on paper what its sign is at
 # τ = 1, σ² = 0.5, η = 0.05, and what that sign means for the strong and the weak modes alike.
 

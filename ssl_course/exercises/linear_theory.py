@@ -91,7 +91,8 @@ def check_no_stop_gradient_rate(fn: Callable) -> None:
         "the target's term has the wrong sign: its gradient pulls tau W towards the prediction, "
         "+2 tau [p - tau (1 + sigma2)]": [w - 2 * t * (p - t * (1 + v)) for w, (p, t, v, e) in zip(with_sg, cases)],
     })
-    worst = max(_call("no_stop_gradient_rate", fn, p, 1.0, 0.5, 0.05) for p in np.linspace(0.0, 2.0, 21))
+    best_p = 1.0 / 1.5  # where (p - tau)^2 + sigma2 p^2 is least: p = tau / (1 + sigma2)
+    largest = _call("no_stop_gradient_rate", fn, best_p, 1.0, 0.5, 0.05)
     print(f"no_stop_gradient_rate: correct. Completing the square, r = -2 [(p - tau)^2 + sigma2 (p^2 + tau^2) + eta]; "
-          f"at tau = 1, sigma2 = 0.5, eta = 0.05 the largest r over p in [0, 2] is {worst:.3f}: negative for every "
-          "gain the predictor could take. Well done!")
+          f"at tau = 1, sigma2 = 0.5, eta = 0.05 r is largest at p = tau / (1 + sigma2) = {best_p:.3f}, where it is "
+          f"{largest:.3f}: negative for every gain the predictor could take. Well done!")
