@@ -194,6 +194,20 @@ def test_demo_sets_a_live_simsiam_run_beside_the_reference_runs(tmp_path):
     assert json.loads((tmp_path / "demo" / "demo.json").read_text())["live_simsiam_knn"] == summary["live_simsiam_knn"]
 
 
+def test_the_docs_quote_the_shipped_demo_run():
+    """docs/results.md's and docs/measurements.md's live numbers are assets/demo.json's, one source."""
+    demo = json.loads((ROOT / "assets" / "demo.json").read_text())
+    live = f"| SimSiam, live | **{demo['live_simsiam_knn']}** | this run: {demo['train_steps']} steps in {demo['train_seconds']:.0f} s |"
+    results = (ROOT / "docs" / "results.md").read_text()
+    assert live in results and f"| random init | {demo['random_knn']} |" in results
+    assert f"{demo['seconds']:.0f} s end to end" in results and demo["date"] in results
+    measurements = " ".join((ROOT / "docs" / "measurements.md").read_text().split())
+    assert (f"{demo['date']} (seed 0; `assets/demo.json`): the live SimSiam run reaches kNN {demo['live_simsiam_knn']} "
+            f"after {demo['train_steps']} steps in {demo['train_seconds']:.0f} s") in measurements
+    for label, row in demo["reference_knn"].items():
+        assert f"{row['knn']:.3f} ± {row['std']:.3f}" in results, label
+
+
 def test_knn_curves_carry_their_own_random_init_and_the_final_full_set_scores_beside_them():
     import matplotlib
 
