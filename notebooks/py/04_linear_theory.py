@@ -5,7 +5,7 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under half a minute (19 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under a minute (42 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -391,9 +391,25 @@ claim("the presets' weight decays sit more than 100 times below tau^2 / 4(1 + si
       ", ".join(f"{name} {config.weight_decay:g}" for name, config in recipes.items()) + f" against {threshold:.4f}")
 
 # %% [markdown]
+# Beside the model, 02's two live runs again (the same configurations and seed, so the same numbers as
+# 02's table: BYOL with its EMA and without it, 300 steps each, about half a minute together on 2 CPU cores):
+
+# %% tags=["nbval-check-output"]
+from ssl_course.course import run_config
+from ssl_course.train import train
+
+ema_runs = {"BYOL (EMA)": train(run_config("byol", steps=300)), "no EMA": train(run_config("byol", steps=300, ema=0.0))}
+for name, result in ema_runs.items():
+    print(f"{name}: kNN {result.knn:.3f} (random init {result.random_init_knn:.3f}), effective rank {result.effective_rank:.1f}")
+with_ema, without_ema = ema_runs["BYOL (EMA)"], ema_runs["no EMA"]
+claim("02's runs: without the EMA BYOL's kNN ends within 0.03 of BYOL's, and both keep > 10 directions",
+      abs(with_ema.knn - without_ema.knn) <= 0.03 and min(with_ema.effective_rank, without_ema.effective_rank) > 10,
+      f"kNN {with_ema.knn:.3f} vs {without_ema.knn:.3f}; effective rank {with_ema.effective_rank:.1f} vs {without_ema.effective_rank:.1f}, one seed")
+
+# %% [markdown]
 # The EMA changes how fast the target follows, not which modes survive: at the CPU preset's β the
 # modes end as with no EMA at all (W_a = W), as 02's run without the EMA learned about as well as
-# BYOL. FULL's β is smaller, its target slower: after the same time its modes are still on their way
+# BYOL (the two runs just above). FULL's β is smaller, its target slower: after the same time its modes are still on their way
 # (the spread above), which is one reason a slow target goes with a long run. Weight decay enters
 # per unit of this time as it does per SGD step, and the presets' η is far too small to kill a
 # direction here: in the real runs it is not what decides which directions survive.

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity; map where the head decides the outcome.
 #
-# **Time**: under half a minute (16 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (15 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -36,8 +36,9 @@ device = setup(seed=0)
 # two views share the feature but not the noise. Two neurons compute h_j(x) = Σ_p ⟨w_j, x_p⟩³.
 #
 # The online branch applies the head *first*, F = E h(view₁), then BatchNorm without affine. The
-# target is BN(h(view₂)) from the *same* weights, behind a stop-gradient. The loss is
-# Σ_k (1 − corr(F_k, G_k)). The head E = I + A keeps its diagonal frozen at 1.
+# target is G = BN(h(view₂)) from the *same* weights, behind a stop-gradient. The loss is
+# Σ_k (1 − corr(F_k, G_k)), summed over the output coordinates k (one per neuron), with corr the
+# correlation over the batch. The head E = I + A keeps its diagonal frozen at 1.
 #
 # **Exercise 1** (a warm-up): build E from a raw parameter matrix A.
 
