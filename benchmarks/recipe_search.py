@@ -5,7 +5,8 @@ Each candidate is the method's CPU preset with a few fields changed. It is train
 ``ssl_course.train`` (no files written), scored by the trainer's own final kNN (the full test
 set, k = 200), and appended as one JSON line to ``--out``: the candidate's name, its changes,
 the seed, kNN, linear probe, effective rank and the seconds of the whole run (start, training,
-evaluation). docs/decisions.md's table "What decided the CPU recipe" is made from this file.
+evaluation). docs/decisions.md's tables of tries ("The SimSiam head", "Steps, batch or view size at the
+same seconds") quote its rows; `--table` prints them all.
 
     python benchmarks/recipe_search.py --method simsiam --candidates preset pred-lr-x10 --seeds 0
     python benchmarks/recipe_search.py --list

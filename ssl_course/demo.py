@@ -18,8 +18,8 @@ from ssl_course.figures import legend_outside
 from ssl_course.presets import preset
 from ssl_course.train import train
 
-# The live run's lr schedule is planned for this many epochs (780 steps), sized to about a minute of a
-# laptop CPU; the time budget stops it earlier on a slower machine.
+# The live run's lr schedule is planned for this many epochs (780 steps), sized to fit the demo's time
+# budget on a 2-core laptop; the budget stops it earlier on a slower machine.
 DEMO_EPOCHS = 10
 # The reference runs the demo shows beside the live one: run name -> label.
 DEMO_REFERENCES = {

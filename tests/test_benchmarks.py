@@ -239,3 +239,19 @@ def test_knn_against_steps_keeps_only_todays_preset_changed_in_its_epochs():
             {**row, "steps": 2000, "knn": 0.7, "seed": 1},
             {**row, "method": "byol", "steps": 100}]
     assert search.knn_against_steps(rows, "simsiam") == [(1872, 0.64), (3588, 0.85)]
+
+
+def test_scaling_md_quotes_the_shipped_quality_run():
+    """docs/scaling.md's table against lightly and decisions.md's summary are the shipped JSON's numbers."""
+    result = json.loads((ROOT / "benchmarks" / "results_quality_vs_lightly.json").read_text())
+    scaling = (ROOT / "docs" / "scaling.md").read_text()
+    for row in result["per_seed"]:
+        ours, lightly = row["ours"], row["lightly"]
+        assert (f"| {row['seed']} | {ours['knn']:.3f} ({ours['steps']}, {ours['seconds']:.0f}) | "
+                f"{lightly['knn']:.3f} ({lightly['steps']}, {lightly['seconds']:.0f}) |") in scaling
+    means = (f"**{result['ours_knn']:.3f} ± {result['ours_knn_std']:.3f}** | "
+             f"{result['lightly_knn']:.3f} ± {result['lightly_knn_std']:.3f}")
+    assert means in scaling and result["date"] in scaling
+    decisions = " ".join((ROOT / "docs" / "decisions.md").read_text().split())
+    assert (f"kNN **{result['ours_knn']:.3f} ± {result['ours_knn_std']:.3f} (ours) vs "
+            f"{result['lightly_knn']:.3f} ± {result['lightly_knn_std']:.3f} (lightly)**") in decisions

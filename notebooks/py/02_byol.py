@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the EMA update (the target network as an exponential moving average of the online one) and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: under a minute (42 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (43 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -57,7 +57,7 @@ check_ema_update(ema_update)
 
 # %% [markdown]
 # Your update now drives BYOL's target network in real training: 20 steps of the course's BYOL run
-# with `train(config, ema_update=ema_update)`, where m now follows BYOL's schedule and changes every
+# with `train(config, ema_update=ema_update)`, where m now follows BYOL's cosine schedule (Exercise 2 below) and changes every
 # step. After each optimiser step the checker applies the package's update to a copy of the target
 # and compares the target's move, (1 − m)(o − t), with yours: the move, because the target itself
 # changes too little in one step for a wrong m to show in its values.
@@ -196,12 +196,13 @@ claim("without the predictor the backbone is no better than random init (kNN wit
       f"{no_predictor.knn:.3f} vs {no_predictor.random_init_knn:.3f} random init")
 
 # %% [markdown]
-# With its predictor, BYOL keeps many directions alive; without it the projections collapse to a
-# few directions within the first few dozen steps (the collapse warning in the table; BYOL's paper
-# finds the same collapse without the predictor): a collapse of the projections to low rank, and
-# with it of what the backbone learns, whose kNN ends no better than the random network's. Without
+# With its predictor, BYOL keeps many directions alive; without it the projections collapse within
+# the first few dozen steps (the collapse warning in the table; BYOL's paper finds the same collapse
+# without the predictor): their normalised std falls to a small fraction of BYOL's and their
+# effective rank to a few directions (the checks above), a near-complete collapse of the projections,
+# and with it of what the backbone learns, whose kNN ends no better than the random network's. Without
 # EMA, BYOL is SimSiam, the next notebook, and still works about as well here: the predictor and the
-# stop-gradient are what matter most. Three hundred steps, about a quarter of a minute a run, are
+# stop-gradient (03 removes it) are what matter most. Three hundred steps, about a quarter of a minute a run, are
 # enough for BYOL to learn (the gain over random init above, one seed); the reference runs below
 # give three seeds and longer training.
 #

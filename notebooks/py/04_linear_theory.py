@@ -190,8 +190,9 @@ claim("off the parabola: p = 0.2, above p*-, with s = 1e-5 collapses, while p = 
 
 # %% [markdown]
 # ## Eigen-alignment in the full system
-# From a random start, the learned predictor's eigenvectors turn towards F's: the normalised
-# commutator ‖[F, W_p]‖ falls. The surviving modes settle at p*₊.
+# From a random start, the learned predictor's eigenvectors turn towards F's: the commutator
+# [F, W_p] = F W_p − W_p F, normalised as ‖[F, W_p]‖ / (‖F‖ ‖W_p‖), is 0 when the two share their
+# eigenvectors, and it falls. The surviving modes settle at p*₊.
 
 # %%
 import numpy as np
@@ -208,8 +209,8 @@ claim("the normalised commutator falls to under a tenth of its start by t = 60",
 
 # %% [markdown]
 # ## s and p along the way and at the end
-# Notebook 06 watches a real run: the predictor's gains p grow with the feature strengths s, its four
-# strongest directions in order, all 128 only as a tendency (a rank correlation well below 1). This
+# Notebook 06 watches a real run: the predictor's gains p grow with the feature strengths s, as a
+# tendency (a rank correlation well below 1). This
 # model says what to expect. Along the way: from a balanced start p = √(α_p s) in every mode, so the
 # stronger mode has the larger p at every moment; from the random start of the cell above the order
 # sets in early too (the check at t = 20). At the end it depends on the data. Here X = I, every input
@@ -458,7 +459,7 @@ claim("summary: without the stop-gradient ||W|| < 1e-3 at t = 60", bool(without_
 # * Per mode: a conservation law, two fixed points p*±, a collapse basin below p*₋.
 # * Along the way p is ordered like s (the conservation law); at the end every mode shares one p*₊ only
 #   when every input direction is equally strong (X = I); with unequal input variances the order of s is
-#   kept, as in 06's real run.
+#   kept. 06's real run shows this only as a tendency (a rank correlation well below 1).
 # * No stop-gradient, or too much weight decay, and every mode collapses (W → 0: the complete
 #   collapse of this linear model). Without the stop-gradient the rate of every mode is negative
 #   whatever the predictor's gain (your Exercise 3), as 03's run without it keeps one or two directions of 128.

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity; map where the head decides the outcome.
 #
-# **Time**: under half a minute (15 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (14 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -119,8 +119,12 @@ print(f"sampled E[x_i^3 x_j^3] = {(pairs[:, 0]**3 * pairs[:, 1]**3).mean():.3f},
 
 # %% [markdown]
 #
-# The initialisation states the paper's Phase-I assumption: neuron 1 starts a little closer to v₁
-# (overlap 1.6/√d, the others 1/√d). Everything else is random.
+# The **alignment** (or overlap) of neuron j with feature v_ℓ is the cosine between its weights and
+# the feature, cos(w_j, v_ℓ): 1 when the neuron computes exactly that feature, about 1/√d for a random
+# direction. The initialisation states the paper's assumption for the start of training (its Phase I):
+# neuron 1 starts a little closer to v₁ (overlap 1.6/√d, the others 1/√d). Everything else is random.
+# Training then goes through four **phases**, defined one by one under "The mechanism on one seed"
+# below: learning, substitution, acceleration, and the head's return.
 # `WenLiConfig(dynamics="minibatch")` trains on sampled batches of 256 instead; the package's tests
 # check that its gradient averages to the closed form.
 #
@@ -288,7 +292,7 @@ heads = {"simsiam": "mlp", "simsiam-identity-offdiag": "identity_offdiag", "sims
 real = reference.load(list(heads))
 rank = real.groupby("run")["effective_rank"].mean().rename(index=heads)
 judge_prediction("highest effective rank", prediction, rank.idxmax(), tuple(heads.values()),
-                 "The off-diagonal head escapes collapse but keeps fewer directions than the MLP head "
+                 "The off-diagonal head escapes E = I's collapse to two or three directions but keeps far fewer than the MLP head "
                  f"(effective rank {rank['identity_offdiag']:.1f} vs {rank['mlp']:.1f}; E = I: {rank['identity_fixed']:.1f}).")
 
 # %%

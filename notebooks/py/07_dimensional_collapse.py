@@ -5,7 +5,7 @@
 #
 # **Learning goals**: compute Li, Efros & Pathak's collapse measure and compare it where it is comparable (one feature dimension); test whether more data at the same steps means more collapse, and look for a mechanism (a model that fits its own images); check whether the measure forecasts linear-probe accuracy without labels; compare continual, multi-epoch and hybrid training.
 #
-# **Time**: under a minute (32 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (29 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -235,7 +235,8 @@ claim("at width 4 kNN does not fall from 128 to 100 000 images, on average over 
 #   kNN does not fall with the data: it is lowest at 128 images and, on average, highest at 100 000
 #   (one seed of three is flat). What differs between the widths is the cost of the collapse, not
 #   the collapse: at both widths the AUC rises by about the same amount, but only width 16 loses kNN
-#   with more data. The next section shows why.
+#   with more data. The next section looks for a mechanism behind the collapse; it does not explain
+#   the difference between the widths.
 
 # %% [markdown]
 # ## A candidate mechanism: a model that fits its own images

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: run the course's trainer on CIFAR-10 on a GPU; know what mixed precision and channels_last do; know the papers' ImageNet numbers.
 #
-# **Time**: under half a minute (13 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (the epochs of the paper's 800 that fit, printed below), resumable after a disconnect.
+# **Time**: under half a minute (7 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (the epochs of the paper's 800 that fit, printed below), resumable after a disconnect.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -34,8 +34,8 @@ device = setup(seed=0)
 # ## On Colab, in one free session
 # The package's FULL preset is the paper's recipe (`ssl_course/presets.py`: ResNet-18, batch 512, the
 # paper's base lr 0.03 per 256 images (paper), doubled at batch 512, wd 5e-4, 800 epochs). By the
-# preset's own estimate a free Colab T4 takes about 2 minutes an epoch, so the 800 epochs would take
-# over a day: far beyond a free session. The cell below sizes the run to about an hour instead
+# preset's own estimate for a free Colab T4, in fp16 (the precision the trainer picks there), the 800
+# epochs would take many hours (printed below): far beyond a free session. The cell below sizes the run to about an hour instead
 # (the epochs that fit, with the lr schedule planned for exactly those), keeps the run folder on your
 # Google Drive when it runs on Colab, so that a reset VM loses nothing and `--resume` continues, and
 # prints the same run as shell commands (in a Colab cell, `!` runs a shell command). CIFAR-10 is
@@ -55,6 +55,7 @@ if FULL and "google.colab" in sys.modules:  # the run folder on Drive: it surviv
     RUNS = "/content/drive/MyDrive/ssl_course_runs"
 hour = fit_budget(preset("simsiam", full=True))
 out = f"{RUNS}/simsiam-cifar10"
+print(f"all 800 epochs: about {estimated_minutes(preset('simsiam', full=True)) / 60:.0f} h of a T4 (the preset's estimate)")
 print(f"{hour.epochs} of the recipe's 800 epochs fit about {estimated_minutes(hour):.0f} min of a T4 (the preset's estimate)")
 print(f"!ssl-course train --method simsiam --full --download --epochs {hour.epochs} --out {out}")
 print(f"!ssl-course train --method simsiam --full --download --epochs {hour.epochs} --out {out} --resume   # after a reset")
