@@ -4,6 +4,7 @@ For one method / backbone / batch size, on one device, three measurements of the
 (after warm-up steps that are not timed):
 
 * (a) model bound: forward + backward + optimiser step on random views already on the device;
+  (a) and (b) alternate ``--rounds`` times and report their medians, with b/a of each round;
 * (b) ours: the trainer's data path (uint8 images resident on the device, both views made a batch at
   a time there by ``BatchTwoViewAugment``, on one channel for grey data such as ``shapes``) + the same
   step; and (b') the same with the views made on all three channels, as before the one-channel path;
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import statistics
 import time
 
 import torch
@@ -65,10 +67,13 @@ def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
 
 
 def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int, precision: str | None = None,
-         channels_last: bool | None = None, grey_views: bool | None = None) -> tuple[float, float]:
+         channels_last: bool | None = None, grey_views: bool | None = None, rounds: int = 1) -> tuple[float, float]:
     """(model bound, full step) images/s with the package's method, optimiser and data path, in ``precision``
     and memory layout (default: what the trainer picks on ``device``). ``grey_views=False`` makes the views
-    of grey data on all three channels, as the trainer did before its one-channel path."""
+    of grey data on all three channels, as the trainer did before its one-channel path.
+
+    ``rounds`` > 1 alternates the two measurements that many times and returns the medians, so that a
+    drift in the machine's speed falls on both alike (their per-round ratios: ``ours.last_ratios``)."""
     precision = resolve_precision(precision or config.precision, device)
     channels_last = prefers_channels_last(device) if channels_last is None else channels_last
     torch.manual_seed(0)
@@ -99,9 +104,12 @@ def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int, pre
             yield from data.views(epoch, 0)
             epoch += 1
 
-    bound = _timed(step, random_views(), steps, warmup, config.batch_size, device)
-    full = _timed(step, real_views(), steps, warmup, config.batch_size, device)
-    return bound, full
+    bounds, fulls, random_batches, real_batches = [], [], random_views(), real_views()
+    for _ in range(rounds):
+        bounds.append(_timed(step, random_batches, steps, warmup, config.batch_size, device))
+        fulls.append(_timed(step, real_batches, steps, warmup, config.batch_size, device))
+    ours.last_ratios = [full / bound for bound, full in zip(bounds, fulls)]
+    return statistics.median(bounds), statistics.median(fulls)
 
 
 def lightly_style(config: TrainConfig, device: torch.device, steps: int, warmup: int, workers: int) -> float:
@@ -150,6 +158,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--steps", type=int, default=50, help="timed steps of each measurement")
     parser.add_argument("--warmup", type=int, default=10, help="untimed steps before each")
+    parser.add_argument("--rounds", type=int, default=5, help="model bound and full step alternated this many times (medians)")
     parser.add_argument("--workers", type=int, default=8, help="DataLoader workers of the lightly-style pipeline")
     parser.add_argument("--compile", action="store_true", help="torch.compile our training step")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -158,15 +167,17 @@ def main(argv: list[str] | None = None) -> dict:
     device = pick_device(args.device)
     config = preset(args.method, backbone=args.backbone, width=args.width, batch_size=args.batch_size,
                     compile=args.compile, out=None, progress=False)
-    bound, full = ours(config, device, args.steps, args.warmup)
+    bound, full = ours(config, device, args.steps, args.warmup, rounds=args.rounds)
+    ratios = ours.last_ratios
     _, three_channel = ours(config, device, args.steps, args.warmup, grey_views=False)  # the views before
     reference = lightly_style(config, device, args.steps, args.warmup, args.workers)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     result = {
         "device": name, "method": args.method, "backbone": args.backbone, "batch_size": args.batch_size,
-        "steps": args.steps, "compile": args.compile,
+        "steps": args.steps, "rounds": args.rounds, "compile": args.compile,
         "model_bound_img_s": round(bound, 1), "ours_img_s": round(full, 1), "lightly_style_img_s": round(reference, 1),
-        "ours_over_bound": round(full / bound, 3), "ours_over_lightly": round(full / reference, 3),
+        "ours_over_bound": round(full / bound, 3), "ours_over_bound_per_round": [round(r, 3) for r in ratios],
+        "ours_over_lightly": round(full / reference, 3),
         "ours_three_channel_views_img_s": round(three_channel, 1), "three_channel_views_over_bound": round(three_channel / bound, 3),
     }
     assert all(math.isfinite(v) for v in (bound, full, reference, three_channel))
