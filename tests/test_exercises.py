@@ -164,7 +164,9 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                                    (lambda a, b, t: info_nce_by_hand(a, b, t).item(), "not a tensor")]),
     "ema_update": (ema_reference, [(ema_swapped, "swapped"), (lambda t, o, m: None, "did not change")]),
     "byol_momentum": (lambda s, n, b: 1 - (1 - b) * (math.cos(math.pi * s / n) + 1) / 2,
-                      [(lambda s, n, b: b, "constant"), (lambda s, n, b: b + (1 - b) * s / n, "linear")]),
+                      [(lambda s, n, b: b, "constant"), (lambda s, n, b: b + (1 - b) * s / n, "linear"),
+                       (lambda s, n, b: 1 - (1 - b) * math.cos(math.pi * s / n), "above 1"),
+                       (lambda s, n, b: 1 - (1 - b) * math.cos(math.pi * s / (2 * n)), "quarter period")]),
     "simsiam_loss": (lambda p1, p2, z1, z2: (losses.negative_cosine(p1, z2.detach())
                                             + losses.negative_cosine(p2, z1.detach())) / 2,
                      [(lambda p1, p2, z1, z2: (losses.negative_cosine(p1, z2) + losses.negative_cosine(p2, z1)) / 2,

@@ -118,3 +118,21 @@ def test_the_partial_collapse_numbers_in_the_readme_and_docs_are_the_shipped_run
         for quote in quotes:
             assert quote in pages[name], f"{name} should say {quote!r}"
     assert most_after <= 0.005, f"the README and docs/theory.md say the fit is under 0.005 from 2 000 images on: {most_after:.4f}"
+
+
+def test_theory_md_data_study_table_is_the_shipped_runs_summary():
+    """docs/theory.md's table of the data study, row for row, from the 30 shipped runs."""
+    from pathlib import Path
+
+    from ssl_course.studies import reference
+    from ssl_course.studies.collapse import study_names, study_rows, study_summary
+    from ssl_course.studies.runs import DATA_SIZES, DATA_WIDTHS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "theory.md").read_text()
+    summary = study_summary(study_rows(reference.load(study_names(DATA_WIDTHS, DATA_SIZES))))
+    for _, r in summary.iterrows():
+        row = (f"| {int(r['width'])} | {int(r['train_images']):,} | {r['passes_per_image']:,.1f} | {r['auc']:.4f} ± {r['auc_std']:.4f} | "
+               f"{r['normalised_auc']:.3f} | {r['random_init_auc']:.4f} | {r['knn']:.3f} ± {r['knn_std']:.3f} | "
+               f"{r['linear_probe']:.3f} ± {r['linear_probe_std']:.3f} | {r['own_loss']:.3f} | {r['held_out_loss']:.3f} |")
+        assert row in text, row
+    assert len(summary) == len(DATA_WIDTHS) * len(DATA_SIZES)

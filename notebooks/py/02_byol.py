@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the EMA update (the target network as an exponential moving average of the online one) and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: under a minute (43 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (48 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -68,8 +68,11 @@ from ssl_course.exercises import check_ema_update_trains
 check_ema_update_trains(ema_update)
 
 # %% [markdown]
-# **Exercise 2** (a warm-up): BYOL raises m from its base value to 1 with a cosine schedule,
-# m = 1 − (1 − base)(cos(π·step/total) + 1)/2.
+# **Exercise 2**: BYOL raises m from its base value to 1 over the run. Build the schedule from its
+# description: the gap 1 − m equals 1 − base at step 0 and 0 at the last step (`total_steps`), and in
+# between it follows half a period of a cosine, from a maximum to the next minimum, shifted and scaled
+# so that the factor in front of 1 − base runs from 1 down to 0. Sketch the factor against step first;
+# the figure under the check draws yours.
 
 # %% nbgrader={"grade": false, "grade_id": "byol_momentum", "locked": false, "schema_version": 3, "solution": true}
 def byol_momentum(step, total_steps, base=0.996):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from typing import Callable
+import math
+
 import torch
 
 from ssl_course.exercises.common import ExerciseError, _passed, _call, _train_with, _diagnose
@@ -61,6 +63,10 @@ def check_byol_momentum(fn: Callable) -> None:
         "the schedule runs backwards: m starts at base and rises to 1 at the end": expected[::-1],
         "m stays constant: it should follow a cosine from base up to 1": [base] * len(steps),
         "a linear ramp, not the cosine schedule": [base + (1 - base) * s / total for s in steps],
+        "m goes above 1 at the end: cos(pi step / total) runs from 1 to -1; shift and scale it to run from 1 to 0":
+            [1 - (1 - base) * math.cos(math.pi * s / total) for s in steps],
+        "a quarter period of the cosine (pi / 2 over the run); BYOL's schedule uses half a period, shifted and scaled":
+            [1 - (1 - base) * math.cos(math.pi * s / (2 * total)) for s in steps],
     })
     _passed("byol_momentum")
 
