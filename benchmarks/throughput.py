@@ -67,13 +67,19 @@ def _prepare(x: torch.Tensor, device: torch.device) -> torch.Tensor:
 
 
 def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int, precision: str | None = None,
-         channels_last: bool | None = None, grey_views: bool | None = None, rounds: int = 1) -> tuple[float, float]:
+         channels_last: bool | None = None, grey_views: bool | None = None) -> tuple[float, float]:
     """(model bound, full step) images/s with the package's method, optimiser and data path, in ``precision``
     and memory layout (default: what the trainer picks on ``device``). ``grey_views=False`` makes the views
-    of grey data on all three channels, as the trainer did before its one-channel path.
+    of grey data on all three channels, as the trainer did before its one-channel path."""
+    (bound,), (full,) = ours_rounds(config, device, steps, warmup, precision, channels_last, grey_views, rounds=1)
+    return bound, full
 
-    ``rounds`` > 1 alternates the two measurements that many times and returns the medians, so that a
-    drift in the machine's speed falls on both alike (their per-round ratios: ``ours.last_ratios``)."""
+
+def ours_rounds(config: TrainConfig, device: torch.device, steps: int, warmup: int, precision: str | None = None,
+                channels_last: bool | None = None, grey_views: bool | None = None,
+                rounds: int = 1) -> tuple[list[float], list[float]]:
+    """``ours``, its two measurements alternated ``rounds`` times (so that a drift in the machine's speed
+    falls on both alike): the lists of model-bound and full-step images/s, one entry per round."""
     precision = resolve_precision(precision or config.precision, device)
     channels_last = prefers_channels_last(device) if channels_last is None else channels_last
     torch.manual_seed(0)
@@ -108,8 +114,7 @@ def ours(config: TrainConfig, device: torch.device, steps: int, warmup: int, pre
     for _ in range(rounds):
         bounds.append(_timed(step, random_batches, steps, warmup, config.batch_size, device))
         fulls.append(_timed(step, real_batches, steps, warmup, config.batch_size, device))
-    ours.last_ratios = [full / bound for bound, full in zip(bounds, fulls)]
-    return statistics.median(bounds), statistics.median(fulls)
+    return bounds, fulls
 
 
 def lightly_style(config: TrainConfig, device: torch.device, steps: int, warmup: int, workers: int) -> float:
@@ -167,8 +172,9 @@ def main(argv: list[str] | None = None) -> dict:
     device = pick_device(args.device)
     config = preset(args.method, backbone=args.backbone, width=args.width, batch_size=args.batch_size,
                     compile=args.compile, out=None, progress=False)
-    bound, full = ours(config, device, args.steps, args.warmup, rounds=args.rounds)
-    ratios = ours.last_ratios
+    bounds, fulls = ours_rounds(config, device, args.steps, args.warmup, rounds=args.rounds)
+    bound, full = statistics.median(bounds), statistics.median(fulls)
+    ratios = [f / b for b, f in zip(bounds, fulls)]
     _, three_channel = ours(config, device, args.steps, args.warmup, grey_views=False)  # the views before
     reference = lightly_style(config, device, args.steps, args.warmup, args.workers)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"

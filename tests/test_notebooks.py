@@ -11,7 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 from ssl_course.cli import main
-from ssl_course.student import SolutionMarkerError, strip_solutions, student_notebook
+from ssl_course.student import BEGIN, END, SolutionMarkerError, strip_solutions, student_notebook
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -369,7 +369,7 @@ def test_the_instructors_table_lists_every_exercise_of_its_notebook():
 
 def _fill_blanks(student_source: str, source: str) -> str:
     """The student cell with each ``# YOUR CODE HERE`` blank replaced by the source cell's solution block."""
-    blocks = re.findall(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)\n^[ \t]*### END SOLUTION[^\n]*$", source, re.M | re.S)
+    blocks = re.findall(rf"^[ \t]*{re.escape(BEGIN)}[^\n]*\n(.*?)\n^[ \t]*{re.escape(END)}[^\n]*$", source, re.M | re.S)
     pieces = re.split(r"^[ \t]*# YOUR CODE HERE\n[ \t]*raise NotImplementedError\(\)$", student_source, flags=re.M)
     assert len(pieces) == len(blocks) + 1, "a blank in the student copy without its solution block, or the reverse"
     return "".join(piece + block for piece, block in zip(pieces, blocks + [""]))
@@ -381,7 +381,7 @@ def test_each_student_copy_with_its_solutions_filled_in_is_the_notebook_nbval_ru
     solution markers: the README's test command, which runs every notebook top to bottom, runs it."""
     student, source = load(NOTEBOOKS.parent / "student" / path.name), load(path)
     assert [c.cell_type for c in student.cells] == [c.cell_type for c in source.cells]
-    drop_markers = lambda text: re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", "", text, flags=re.M).rstrip("\n")
+    drop_markers = lambda text: re.sub(rf"^[ \t]*({re.escape(BEGIN)}|{re.escape(END)})[^\n]*\n?", "", text, flags=re.M).rstrip("\n")
     filled = 0
     for student_cell, source_cell in zip(student.cells, source.cells):
         if student_cell.cell_type != "code":
@@ -390,4 +390,4 @@ def test_each_student_copy_with_its_solutions_filled_in_is_the_notebook_nbval_ru
             filled += 1
         assert drop_markers(_fill_blanks(student_cell.source, source_cell.source)) == drop_markers(source_cell.source), \
             f"student/{path.name}: a code cell differs from the notebook's once filled in:\n{student_cell.source[:300]}"
-    assert filled == sum("### BEGIN SOLUTION" in c.source for c in source.cells if c.cell_type == "code")
+    assert filled == sum(BEGIN in c.source for c in source.cells if c.cell_type == "code")
