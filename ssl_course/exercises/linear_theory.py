@@ -82,7 +82,7 @@ def check_no_stop_gradient_rate(fn: Callable) -> None:
     cases = [(0.6, 1.0, 0.5, 0.05), (1.0, 1.0, 0.5, 0.0), (0.3, 2.0, 0.2, 0.1), (1.5, 1.0, 0.0, 0.02)]
     answers = [_call("no_stop_gradient_rate", fn, *case) for case in cases]
     expected = [linear.no_stop_gradient_rate(*case) for case in cases]
-    with_sg = [2 * p * (t - (1 + v) * p) - 2 * e for p, t, v, e in cases]
+    with_sg = [linear.mode_velocity(p, 1.0, t, v, e)[1] for p, t, v, e in cases]  # ds/dt at s = 1, with the stop-gradient
     _diagnose("no_stop_gradient_rate", answers, expected, {
         "that is the rate with the stop-gradient: the target branch W_a = tau W now gets gradient too, which adds "
         "2 tau [p - tau (1 + sigma2)] (differentiate -1/2 E||W_p W x1 - tau W x2||^2 in the target's W as well)": with_sg,
@@ -91,8 +91,9 @@ def check_no_stop_gradient_rate(fn: Callable) -> None:
         "the target's term has the wrong sign: its gradient pulls tau W towards the prediction, "
         "+2 tau [p - tau (1 + sigma2)]": [w - 2 * t * (p - t * (1 + v)) for w, (p, t, v, e) in zip(with_sg, cases)],
     })
-    best_p = 1.0 / 1.5  # where (p - tau)^2 + sigma2 p^2 is least: p = tau / (1 + sigma2)
-    largest = _call("no_stop_gradient_rate", fn, best_p, 1.0, 0.5, 0.05)
+    tau, sigma2, eta = 1.0, 0.5, 0.05
+    best_p = tau / (1 + sigma2)  # where (p - tau)^2 + sigma2 p^2 is least
+    largest = _call("no_stop_gradient_rate", fn, best_p, tau, sigma2, eta)
     print(f"no_stop_gradient_rate: correct. Completing the square, r = -2 [(p - tau)^2 + sigma2 (p^2 + tau^2) + eta]; "
           f"at tau = 1, sigma2 = 0.5, eta = 0.05 r is largest at p = tau / (1 + sigma2) = {best_p:.3f}, where it is "
           f"{largest:.3f}: negative for every gain the predictor could take. Well done!")
