@@ -57,8 +57,9 @@ CPU_METHOD = {
     # network by about 250 steps, a tenth of this run (docs/decisions.md, "BYOL's target on a short run")
     "byol": dict(lr=0.1, pred_hidden_dim=512, predictor_lr_multiplier=10.0, ema=0.9, epochs=30),
     # the MLP head 512 wide (not d/4) at 10x the encoder's lr learns more (docs/decisions.md, "The SimSiam
-    # head"; benchmarks/recipe_search.py)
-    "simsiam": dict(lr=0.1, pred_hidden_dim=512, predictor_lr_multiplier=10.0, epochs=34),
+    # head"; benchmarks/recipe_search.py); a short lr warm-up keeps the first steps from settling in a
+    # low-rank start (docs/decisions.md, "A warm-up for SimSiam")
+    "simsiam": dict(lr=0.1, pred_hidden_dim=512, predictor_lr_multiplier=10.0, epochs=34, warmup_epochs=2.0),
 }
 
 FULL_BASE = TrainConfig(dataset="cifar10", data_dir="data", backbone="resnet18", momentum=0.9,
@@ -170,6 +171,17 @@ def fit_budget(config: TrainConfig, minutes: float = NOTEBOOK_GPU_MINUTES, runs:
 
 def for_steps(config: TrainConfig, steps: int) -> TrainConfig:
     """``config`` stopped after ``steps`` steps (or its own ``max_steps``, if fewer), its lr schedule
-    planned for exactly ``steps``."""
-    epochs = max(1, -(-steps // steps_per_epoch(config)))
-    return dataclasses.replace(config, max_steps=min(steps, config.max_steps or steps), epochs=epochs)
+    planned for exactly ``steps``: a warm-up keeps its share of the recipe's run, so a short run is not
+    all warm-up.
+
+    Example:
+        >>> config = for_steps(preset("simsiam"), 100)   # the recipe warms up for 2 of its 34 epochs
+        >>> config.max_steps, round(config.warmup_epochs * steps_per_epoch(config))
+        (100, 6)
+    """
+    per_epoch = steps_per_epoch(config)
+    epochs = max(1, -(-steps // per_epoch))
+    planned = config.epochs * per_epoch
+    warmup_epochs = config.warmup_epochs * min(1.0, steps / planned)
+    return dataclasses.replace(config, max_steps=min(steps, config.max_steps or steps), epochs=epochs,
+                               warmup_epochs=warmup_epochs)

@@ -55,12 +55,6 @@ def mode_velocity_by_hand(p, s, tau, sigma2, eta, alpha_p):
     return alpha_p * s * gap - eta * p, 2 * p * s * gap - 2 * eta * s
 
 
-def rank_entropy(z):
-    s = torch.linalg.svdvals(z)
-    p = s / s.sum()
-    return -(p * p.log()).sum().item()  # the entropy, not its exponential
-
-
 def fixed_points_by_hand(tau, sigma2, eta):
     """The nonzero roots of p^2 [tau - (1 + sigma2) p] - eta p = 0, i.e. of (1 + sigma2) p^2 - tau p + eta."""
     roots = np.roots([1 + sigma2, -tau, eta])
@@ -70,10 +64,6 @@ def fixed_points_by_hand(tau, sigma2, eta):
 def auc_by_hand(x):
     s = torch.linalg.svdvals(x - x.mean(0))
     return (s.cumsum(0) / s.sum()).mean().item()
-
-
-def std_of_normalized_by_hand(z):
-    return F.normalize(z, dim=1).std(0).mean().item()
 
 
 def not_implemented(*args):
@@ -174,20 +164,15 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
                       (lambda p1, p2, z1, z2: ((losses.negative_cosine(p1, z2.detach())
                                                 + losses.negative_cosine(p2, z1.detach())) / 2).item(), "not a tensor"),
                       (lambda p1, p2, z1, z2: losses.negative_cosine(p1, z2.detach()), "one view order")]),
-    "std_of_normalized": (std_of_normalized_by_hand, [(lambda z: z.std(0).mean().item(), "normalised"),
-                                                      (lambda z: F.normalize(z, dim=1).std(0, correction=0).mean().item(),
-                                                       "population std")]),
+    "std_of_k_directions": (lambda k, d: math.sqrt(k) / d,
+                            [(lambda k, d: 1 / math.sqrt(k), "the d - k empty"), (lambda k, d: 1 / math.sqrt(d), "k is ignored"),
+                             (lambda k, d: k / d, "not unit length"), (lambda k, d: 1 / d, "mean of the variances")]),
     "fixed_points": (fixed_points_by_hand, [(lambda t, s, e: fixed_points_by_hand(t, s, e)[::-1], "smaller root"),
                                             (lambda t, s, e: (0.1, 0.5), "wrong values")]),
     "mode_velocity": (mode_velocity_by_hand, [(lambda p, s, t, sg, e, a: mode_velocity_by_hand(p, s, t, sg, e, 1.0),
                                                "alpha_p")]),
     "offdiag_head": (lambda A: torch.eye(len(A)) + A * (1 - torch.eye(len(A))),
                      [(lambda A: torch.eye(len(A)) + A, "diagonal")]),
-    "batchnorm_no_affine": (lambda x: (x - x.mean(0)) / x.std(0),
-                            [(lambda x: (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True), "each sample"),
-                             (lambda x: x - x.mean(0), "only centred")]),
-    "correlation_update": (lambda Fh, z, r: r * Fh + (1 - r) * z.T @ z / len(z),
-                           [(lambda Fh, z, r: (1 - r) * Fh + r * z.T @ z / len(z), "swapped")]),
     "directpred_weight": (directpred_reference, [(lambda F_, e: directpred_reference(F_, 0.0), "eps")]),
     "explained_variance_auc": (auc_by_hand, [(lambda x: auc_by_hand(x) * 0 + 0.5, "wrong values")]),
     "simsiam_by_hand": (simsiam_loop_by_hand(), [(simsiam_loop_by_hand(stop_gradient=False), "stop-gradient"),
@@ -198,9 +183,6 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
     "info_nce_trains": (info_nce_by_hand, [(lambda a, b, t: info_nce_by_hand(a, b, 1.0), "at step 1: compare"),
                                            (info_nce_for_eight, "raised RuntimeError at step 1")]),
     "ema_update_trains": (ema_reference, [(ema_swapped, "at step 1: the target"), (ema_at_the_base_m, "at step 8: the target")]),
-    "no_predictor_rate": (lambda t, v, e: 2 * (t - 1 - v - e), [(lambda t, v, e: 2 * (t - 1 - v), "weight decay"),
-                                                              (lambda t, v, e: t - 1 - v - e, "factor 2"),
-                                                              (lambda t, v, e: -2 * e, "not 0")]),
     # the online and the target branch's terms written out, not the package's completed square
     "no_stop_gradient_rate": (lambda p, t, v, e: 2 * p * (t - (1 + v) * p) + 2 * t * (p - t * (1 + v)) - 2 * e,
                               [(lambda p, t, v, e: 2 * p * (t - (1 + v) * p) - 2 * e, "rate with the stop-gradient"),
@@ -213,8 +195,6 @@ CASES = {  # name: (a reference answer, [(a wrong answer, a fragment of the hint
     "offdiag_head_trains": (lambda A: torch.eye(len(A)) + A * (1 - torch.eye(len(A))),
                             [(lambda A: torch.eye(len(A)) + A, "disagrees with the package's at step 8:"),
                              (head_zeroing_a_in_place, "raised RuntimeError at step 1")]),  # E = I leaves the loss blind to E_kk at first
-    "effective_rank": (lambda z: math.exp(rank_entropy(z)), [(rank_entropy, "exponential"),
-                                                             (lambda z: math.exp(rank_entropy(z - z.mean(0))), "centred")]),
 }
 
 
@@ -294,12 +274,11 @@ def test_the_cubic_moment_checker_agrees_with_sampled_gaussians():
     assert torch.allclose(sampled, 9 * var_i * var_j * cov + 6 * cov**3, rtol=0.05, atol=0.05)
 
 
-def test_batchnorm_checker_says_which_std_was_used(capsys):
-    from ssl_course.exercises import check_batchnorm_no_affine
+def test_the_monitor_of_outputs_spread_over_k_of_d_coordinates_is_sqrt_k_over_d():
+    from ssl_course.metrics import std_of_normalized
 
-    check_batchnorm_no_affine(lambda x: (x - x.mean(0)) / x.std(0, unbiased=False))
-    out = capsys.readouterr().out
-    assert "population std" in out and "as nn.BatchNorm1d does" in out and "1.6%" in out and "Well done" in out
-    check_batchnorm_no_affine(lambda x: (x - x.mean(0)) / x.std(0))
-    out = capsys.readouterr().out
-    assert "sample std (n - 1)" in out and "Well done" in out
+    g = torch.Generator().manual_seed(0)
+    for k, d in ((1, 4), (3, 128), (16, 128), (128, 128)):
+        z = torch.cat([torch.randn(50_000, k, generator=g, dtype=torch.float64),
+                       torch.zeros(50_000, d - k, dtype=torch.float64)], dim=1)
+        assert std_of_normalized(z) == pytest.approx(math.sqrt(k) / d, rel=0.01), (k, d)

@@ -349,7 +349,7 @@ def test_the_readmes_partial_collapse_numbers_are_printed_by_notebook_07():
 
 def test_the_instructors_table_lists_every_exercise_of_its_notebook():
     page = (NOTEBOOKS.parent / "INSTRUCTORS.md").read_text()
-    total = 0
+    total, warmups = 0, 0
     for path in PATHS[1:8]:
         row = next(line for line in page.splitlines() if line.startswith(f"| {path.name[:2]} "))
         exercises = [c.metadata["nbgrader"]["grade_id"] for c in load(path).cells
@@ -364,7 +364,11 @@ def test_the_instructors_table_lists_every_exercise_of_its_notebook():
             if found:
                 assert int(found.group(1)) <= len(exercises)
                 assert f"`{exercises[int(found.group(1)) - 1]}` (warm-up" in row, (path.name, found.group(0))
+                assert found.group(1) == "1", f"{path.name}: a warm-up is a notebook's first exercise, at most one"
+                warmups += 1
+        assert row.count("(warm-up") <= 1, f"INSTRUCTORS.md's row {path.name[:2]} marks more than one warm-up"
     assert f"({total} in all)" in page
+    assert f"{['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven'][warmups]} in all" in page
 
 
 def _fill_blanks(student_source: str, source: str) -> str:

@@ -190,13 +190,18 @@ def test_a_bad_field_is_named_in_one_line(change, message):
     assert "\n" not in str(error.value)
 
 
-def test_each_cpu_recipe_plans_its_own_epochs_and_the_reference_runs_keep_theirs(tmp_path):
+def test_each_cpu_recipe_plans_its_own_epochs_and_the_reference_runs_take_it(tmp_path):
     from ssl_course.data.training import steps_per_epoch
     from ssl_course.studies import runs
 
     steps = {m: preset(m).epochs * steps_per_epoch(preset(m)) for m in ("simclr", "byol", "simsiam")}
     assert steps == {"simclr": 2652, "byol": 2340, "simsiam": 2652}
-    pinned = runs.run_config("byol", 0, tmp_path)
-    assert (pinned.epochs, pinned.lr, pinned.ema, pinned.pred_hidden_dim) == (24, 0.3, None, None)
+    byol = runs.run_config("byol", 0, tmp_path)
+    assert (byol.epochs, byol.lr, byol.ema, byol.pred_hidden_dim) == (30, 0.1, 0.9, 512)
+    assert runs.run_config("simsiam-directpred", 0, tmp_path).warmup_epochs == 2.0
+    # the data study keeps the recipe it was trained with: no warm-up, 3 000 steps
+    data = runs.run_config("data-w16-n512", 0, tmp_path)
+    assert (data.warmup_epochs, data.max_steps) == (0.0, 3000)
+    assert runs.run_config("stream-w16-hybrid", 0, tmp_path).warmup_epochs == 0.0
     assert runs.run_config("byol-linear", 0, tmp_path).predictor_lr_multiplier == 10.0  # its own change wins
     assert runs.run_config("simsiam", 0, tmp_path, full=True).epochs == preset("simsiam", full=True).epochs

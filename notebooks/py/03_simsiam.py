@@ -110,20 +110,34 @@ check_simsiam_by_hand(train_by_hand)
 # `.detach()`), or without `zero_grad`: the checker tells you at which step your run leaves the
 # trainer's, and why.
 #
-# **Exercise 3** (a warm-up): the collapse monitor of the SimSiam paper: normalise each row of z to unit
-# length, take the std of every dimension over the batch, and average over dimensions. It is
-# ≈ 1/√d for spread-out outputs and 0 when every sample maps to the same point.
+# The collapse monitor of the SimSiam paper, `std_of_normalized` in the package (and the trainer's `std=`
+# in its progress bar): normalise each row of z to unit length, take the std of every dimension over
+# the batch, and average over the d dimensions. It is 0 when every sample maps to the same point.
+#
+# **Exercise 3**: what does it read short of that, when the outputs are spread evenly over only k of
+# their d coordinates (zero mean, the same variance in each of the k, exactly 0 in the other d − k)?
+# Derive it as a function of k and d: a unit-length row has Σᵢ zᵢ² = 1, so what is E[zᵢ²] in each of
+# the k coordinates? (k = d gives the monitor's healthy value.) The checker measures the monitor on
+# such outputs.
 
-# %% nbgrader={"grade": false, "grade_id": "std_of_normalized", "locked": false, "schema_version": 3, "solution": true}
-def std_of_normalized(z):
+# %% nbgrader={"grade": false, "grade_id": "std_of_k_directions", "locked": false, "schema_version": 3, "solution": true}
+def std_of_k_directions(k, d):
     ### BEGIN SOLUTION
-    return F.normalize(z, dim=1).std(dim=0).mean().item()
+    return k**0.5 / d
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "check_std_of_normalized", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
-from ssl_course.exercises import check_std_of_normalized
+# %% nbgrader={"grade": true, "grade_id": "check_std_of_k_directions", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
+from ssl_course.exercises import check_std_of_k_directions
 
-check_std_of_normalized(std_of_normalized)
+check_std_of_k_directions(std_of_k_directions)
+
+# %% [markdown]
+# What your formula says about the monitor on the course's 128-d projections: the healthy reading is
+# 1/√128, and a run whose outputs keep only a few directions reads far below it, but never 0.
+
+# %%
+for k in (128, 16, 3, 1):
+    print(f"spread over {k:3d} of 128 coordinates: std_of_normalized = {std_of_k_directions(k, 128):.4f}")
 
 # %% [markdown]
 # ## With and without the stop-gradient, with and without the predictor

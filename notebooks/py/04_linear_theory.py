@@ -307,29 +307,16 @@ claim("and its kNN gains < 0.10 over random init on every seed", bool((gain < 0.
 # identity, W_p = I: every mode has p = 1 for good, ṗ no longer applies, and only ṡ is left, a linear
 # equation ṡ = r s with one rate r for every mode.
 #
-# **Exercise 4** (a warm-up): set p = 1 in ṡ = 2ps[τ − (1+σ²)p] − 2ηs and derive r. Return it from
-# `no_predictor_rate(tau, sigma2, eta)`. Before you run the check, say on paper what its sign is at
+# Setting p = 1 in ṡ = 2ps[τ − (1+σ²)p] − 2ηs gives that rate, r = 2[τ − (1+σ²)] − 2η: it is your
+# `mode_velocity`'s ṡ at p = s = 1. Before you run the next cell, say on paper what its sign is at
 # τ = 1, σ² = 0.5, η = 0.05, and what that sign means for the strong and the weak modes alike.
-
-# %% nbgrader={"grade": false, "grade_id": "no_predictor_rate", "locked": false, "schema_version": 3, "solution": true}
-def no_predictor_rate(tau, sigma2, eta):
-    ### BEGIN SOLUTION
-    return 2 * (tau - (1 + sigma2)) - 2 * eta
-    ### END SOLUTION
-
-# %% nbgrader={"grade": true, "grade_id": "check_no_predictor_rate", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
-from ssl_course.exercises import check_no_predictor_rate
-
-check_no_predictor_rate(no_predictor_rate)
-
-# %% [markdown]
-# Your rate, run against the learned predictor: six modes start on the parabola with the same
-# strengths s, once with W_p held at I (your r drives s, p stays 1) and once with the predictor
-# learning (ṗ and ṡ as in Exercise 1).
+#
+# Below, six modes start on the parabola with the same strengths s, once with W_p held at I (r drives
+# s, p stays 1) and once with the predictor learning (ṗ and ṡ as in Exercise 1).
 
 # %% tags=["nbval-check-output"]
 starts = np.linspace(0.05, 0.95, 6) ** 2
-rate = no_predictor_rate(1.0, 0.5, 0.05)
+rate = mode_velocity(1.0, 1.0, tau=1.0, sigma2=0.5, eta=0.05)[1]  # ds/dt at p = s = 1: r
 _, _, s_fixed = simulate_modes(np.ones(6), starts, t_end=60, tau=1.0, sigma2=0.5, eta=0.05,
                                velocity_fn=lambda p, s, *_: (0 * p, rate * s))
 _, _, s_learned = simulate_modes(np.sqrt(starts), starts, t_end=60, tau=1.0, sigma2=0.5, eta=0.05)
@@ -459,7 +446,7 @@ claim("summary: without the stop-gradient ||W|| < 1e-3 at t = 60", bool(without_
 # * No stop-gradient, or too much weight decay, and every mode collapses (W → 0: the complete
 #   collapse of this linear model). Without the stop-gradient the rate of every mode is negative
 #   whatever the predictor's gain (your Exercise 3), as 03's run without it keeps one or two directions of 128.
-# * A predictor held at W_p = I gives every mode the same rate r (your Exercise 4), negative
+# * A predictor held at W_p = I gives every mode the same rate r (your `mode_velocity` at p = 1), negative
 #   once the augmentation adds variance: every mode decays, which is 03's no-predictor collapse.
 # * The EMA (β = (1 − m)(1 − μ)/γ from 02's m) sets how fast the target follows, not which modes survive.
 #

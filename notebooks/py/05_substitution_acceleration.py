@@ -67,21 +67,6 @@ from ssl_course.exercises import check_offdiag_head_trains
 check_offdiag_head_trains(offdiag_head)
 
 # %% [markdown]
-# **Exercise 2** (a warm-up): BatchNorm without affine parameters: each neuron's output (a column of the
-# (batch, neurons) matrix) is centred and divided by its std over the batch.
-
-# %% nbgrader={"grade": false, "grade_id": "batchnorm_no_affine", "locked": false, "schema_version": 3, "solution": true}
-def batchnorm_no_affine(x):
-    ### BEGIN SOLUTION
-    return (x - x.mean(dim=0)) / x.std(dim=0)
-    ### END SOLUTION
-
-# %% nbgrader={"grade": true, "grade_id": "check_batchnorm_no_affine", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
-from ssl_course.exercises import check_batchnorm_no_affine
-
-check_batchnorm_no_affine(batchnorm_no_affine)
-
-# %% [markdown]
 # ## Deterministic dynamics: only the initialisation differs
 # With minibatches, a run's outcome depends on its batches as much as on its start. This data model
 # lets us write the *expected* loss in closed form instead. The views share the feature and the
@@ -89,7 +74,7 @@ check_batchnorm_no_affine(batchnorm_no_affine)
 # neurons see x_i = ⟨w_i, ξ⟩ and x_j = ⟨w_j, ξ⟩, zero-mean and jointly Gaussian, and h multiplies
 # their cubes: the covariance needs E[x_i³ x_j³].
 #
-# **Exercise 3**: derive E[x_i³ x_j³] from Var x_i, Var x_j and Cov(x_i, x_j). Isserlis' theorem:
+# **Exercise 2**: derive E[x_i³ x_j³] from Var x_i, Var x_j and Cov(x_i, x_j). Isserlis' theorem:
 # the mean of a product of zero-mean jointly Gaussian factors is the sum, over every way of
 # splitting the factors into pairs, of the product of the pairs' covariances. Count the pairings of
 # x_i, x_i, x_i, x_j, x_j, x_j by kind. (A check you can do yourself: with x_j = x_i it must give

@@ -34,27 +34,17 @@ device = setup(seed=0)
 # ## The running correlation
 # DirectPred keeps a running estimate F̂ of the projections' correlation E[z zᵀ] (uncentred): an
 # exponential moving average that keeps the weight ρ on the estimate so far and gives 1 − ρ to the
-# correlation of the new batch z (N × d). **Exercise 1** (a warm-up): write one update.
-
-# %% nbgrader={"grade": false, "grade_id": "correlation_update", "locked": false, "schema_version": 3, "solution": true}
-import torch
-
-
-def correlation_update(F_hat, z, rho):
-    ### BEGIN SOLUTION
-    return rho * F_hat + (1 - rho) * z.T @ z / z.shape[0]
-    ### END SOLUTION
-
-# %% nbgrader={"grade": true, "grade_id": "check_correlation_update", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
-from ssl_course.exercises import check_correlation_update
-
-check_correlation_update(correlation_update)
+# correlation of the new batch z (N × d):
+#
+# F̂ ← ρ F̂ + (1 − ρ) zᵀz / N
+#
+# (`ssl_course.predictors.DirectPredictor` keeps it so).
 
 # %% [markdown]
 # ## The weight
 # In 04's model (X = I, a balanced start) a learned predictor's eigenvalues follow p_j = √(α_p s_j) along F's
 # eigenvectors, all the way.
-# DirectPred skips the learning and sets it. **Exercise 2**: build W_p from F̂ so that it has F̂'s
+# DirectPred skips the learning and sets it. **Exercise 1**: build W_p from F̂ so that it has F̂'s
 # eigenvectors, its eigenvalue along each is √s_j scaled so that the largest is 1, and ε is added to
 # every eigenvalue (it keeps the weakest directions trainable). F̂ is symmetric, but rounding can
 # leave an eigenvalue slightly below 0: a square root needs it clipped first.
@@ -73,7 +63,7 @@ from ssl_course.exercises import check_directpred_weight
 check_directpred_weight(directpred_weight)
 
 # %% [markdown]
-# **Exercise 3**: DirectPred and 04's model. In 04 a balanced mode keeps s = p²/α_p all along its
+# **Exercise 2**: DirectPred and 04's model. In 04 a balanced mode keeps s = p²/α_p all along its
 # trajectory, with α_p the predictor's learning rate relative to W's. DirectPred (ε = 0) sets
 # p_j = √(s_j / s_max). Is there one α_p for which every direction j sits on 04's curve? Derive it
 # and return it for the eigenvalues `s` of F̂ (a tensor).

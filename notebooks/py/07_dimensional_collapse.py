@@ -53,28 +53,10 @@ from ssl_course.exercises import check_explained_variance_auc
 check_explained_variance_auc(explained_variance_auc)
 
 # %% [markdown]
-# **Exercise 2** (a warm-up): the effective rank, exp of the entropy of the singular values normalised to sum 1
-# (uncentred), used by the trainer's collapse monitor.
-
-# %% nbgrader={"grade": false, "grade_id": "effective_rank", "locked": false, "schema_version": 3, "solution": true}
-def effective_rank(z):
-    ### BEGIN SOLUTION
-    s = torch.linalg.svdvals(z)
-    p = s / s.sum()
-    p = p[p > 0]
-    return torch.exp(-(p * p.log()).sum()).item()
-    ### END SOLUTION
-
-# %% nbgrader={"grade": true, "grade_id": "check_effective_rank", "locked": true, "points": 1, "schema_version": 3, "solution": false} tags=["nbval-check-output"]
-from ssl_course.exercises import check_effective_rank
-
-check_effective_rank(effective_rank)
-
-# %% [markdown]
 # ## Comparing collapse: one feature dimension at a time
 # What AUC does a given collapse give? Take d-dimensional features spread evenly over only k of their
 # directions: k equal singular values, the other d − k zero (dimensional collapse to k directions).
-# **Exercise 3**: derive their AUC as a function of k and d (write out c_i for i ≤ k and for i > k,
+# **Exercise 2**: derive their AUC as a function of k and d (write out c_i for i ≤ k and for i > k,
 # then take the mean over all d points). The checker measures it on such features.
 
 # %% nbgrader={"grade": false, "grade_id": "evenly_spread_auc", "locked": false, "schema_version": 3, "solution": true}

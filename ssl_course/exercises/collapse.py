@@ -5,7 +5,7 @@ from typing import Callable
 import torch
 
 from ssl_course import metrics
-from ssl_course.exercises.common import _passed, _call, _train_with, _diagnose
+from ssl_course.exercises.common import _passed, _call, _diagnose
 
 
 def check_explained_variance_auc(fn: Callable) -> None:
@@ -20,21 +20,6 @@ def check_explained_variance_auc(fn: Callable) -> None:
             (torch.cumsum(s**2, 0) / (s**2).sum()).mean().item(),
     })
     _passed("explained_variance_auc")
-
-
-def check_effective_rank(fn: Callable) -> None:
-    """``fn(z)`` -> exp(entropy of the singular values normalised to sum 1), uncentred."""
-    z = torch.randn(50, 6, generator=torch.Generator().manual_seed(10)) @ torch.diag(torch.tensor([3.0, 2, 1, 1, .5, .1]))
-    s = torch.linalg.svdvals(z)
-    p2 = s**2 / (s**2).sum()
-    _diagnose("effective_rank", _call("effective_rank", fn, z), metrics.effective_rank(z), {
-        "returned the entropy: the effective rank is its exponential":
-            -(s / s.sum() * (s / s.sum()).log()).sum().item(),
-        "normalised the squared singular values; use s / sum(s)": torch.exp(-(p2 * p2.log()).sum()).item(),
-        "centred z first: the collapse monitor's effective rank is uncentred, the singular values of z itself":
-            metrics.effective_rank(z - z.mean(dim=0)),
-    })
-    _passed("effective_rank")
 
 
 def check_evenly_spread_auc(fn: Callable) -> None:

@@ -58,25 +58,6 @@ def check_mode_velocity_trains(fn: Callable) -> None:
           f"at each; from p = {', '.join(map(str, starts))} they end at {', '.join(fate)} (p*- = {low:.3f}). Well done!")
 
 
-def no_predictor_rate(tau: float, sigma2: float, eta: float) -> float:
-    """The growth rate r of ds/dt = r s with the predictor fixed at W_p = I (p = 1 for every mode)."""
-    return 2 * (tau - (1 + sigma2)) - 2 * eta
-
-
-def check_no_predictor_rate(fn: Callable) -> None:
-    """``fn(tau, sigma2, eta)`` -> r with ds/dt = r s when p = 1 is held fixed: 2 [tau - (1 + sigma2)] - 2 eta."""
-    cases = [(1.0, 0.5, 0.05), (2.0, 0.5, 0.0), (1.5, 0.2, 0.1)]
-    answers = [_call("no_predictor_rate", fn, *case) for case in cases]
-    expected = [no_predictor_rate(*case) for case in cases]
-    _diagnose("no_predictor_rate", answers, expected, {
-        "the weight decay is missing: ds/dt carries -2 eta s": [2 * (t - (1 + v)) for t, v, e in cases],
-        "the factor 2 is missing: ds/dt = 2 p s [...] - 2 eta s, at p = 1": [t - (1 + v) - e for t, v, e in cases],
-        "the augmentation's share is missing: the bracket is tau - (1 + sigma2) p": [2 * (t - 1) - 2 * e for t, v, e in cases],
-        "p is fixed at 1, not 0 (W_p = I, not W_p = 0)": [-2 * e for t, v, e in cases],
-    })
-    _passed("no_predictor_rate")
-
-
 def check_no_stop_gradient_rate(fn: Callable) -> None:
     """``fn(p, tau, sigma2, eta)`` -> r with ds/dt = r s when the target branch W_a = tau W gets gradient too."""
     cases = [(0.6, 1.0, 0.5, 0.05), (1.0, 1.0, 0.5, 0.0), (0.3, 2.0, 0.2, 0.1), (1.5, 1.0, 0.0, 0.02)]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Callable
 import torch
-import torch.nn.functional as F
 
 from ssl_course import losses, metrics
 from ssl_course.exercises.common import ExerciseError, _passed, _call, _diagnose, _tensor_loss
@@ -75,14 +74,31 @@ def check_simsiam_by_hand(fn: Callable, steps: int = 200) -> None:
           f"{max(gaps):.1e} ({exact}); loss {mine[0]:+.4f} at step 1, {mine[-1]:+.4f} at step {steps}. Well done!")
 
 
-def check_std_of_normalized(fn: Callable) -> None:
-    """``fn(z)`` -> mean over dimensions of the batch std of the L2-normalised rows."""
-    z = torch.randn(64, 8, generator=torch.Generator().manual_seed(4)) * 5 + 1
-    _diagnose("std_of_normalized", _call("std_of_normalized", fn, z), metrics.std_of_normalized(z), {
-        "rows are not L2-normalised first": z.std(dim=0).mean().item(),
-        "std taken across dimensions instead of across the batch":
-            F.normalize(z, dim=1).std(dim=1).mean().item(),
-        "the population std (dividing by N): the monitor uses the sample std, torch's default .std() (N - 1)":
-            F.normalize(z, dim=1).std(dim=0, correction=0).mean().item(),
+def check_std_of_k_directions(fn: Callable) -> None:
+    """``fn(k, d)`` -> the collapse monitor ``metrics.std_of_normalized`` of outputs spread evenly over k of
+    their d coordinates: each of the k has E[z_i^2] = 1/k once a row is unit length, so std 1/sqrt(k), and the
+    mean over all d coordinates is sqrt(k) / d."""
+    cases = [(1, 8), (4, 8), (8, 8), (3, 128), (128, 128)]
+    ks = torch.tensor([k for k, _ in cases], dtype=torch.float64)
+    ds = torch.tensor([d for _, d in cases], dtype=torch.float64)
+    answers = [_call("std_of_k_directions", fn, k, d) for k, d in cases]
+    _diagnose("std_of_k_directions", answers, ks.sqrt() / ds, {
+        "that is the std in each of the k coordinates; the monitor averages over all d, and the d - k empty "
+        "ones give 0": 1 / ks.sqrt(),
+        "k is ignored: that is the healthy value, k = d": 1 / ds.sqrt(),
+        "the mean of the variances, not of the stds: each of the k coordinates has E[z_i^2] = 1/k, so std "
+        "1/sqrt(k)": 1 / ds,
+        "the rows are not unit length: with std 1 in each of the k coordinates normalising divides each row by "
+        "about sqrt(k)": ks / ds,
     })
-    _passed("std_of_normalized")
+    g = torch.Generator().manual_seed(4)
+    measured = []
+    for k, d in cases:  # the monitor itself, on 20 000 such outputs
+        z = torch.cat([torch.randn(20_000, k, generator=g, dtype=torch.float64),
+                       torch.zeros(20_000, d - k, dtype=torch.float64)], dim=1)
+        measured.append(metrics.std_of_normalized(z))
+    if max(abs(m - e) / e for m, e in zip(measured, (ks.sqrt() / ds).tolist())) > 0.02:
+        raise ExerciseError("std_of_k_directions: the formula and the measured monitor disagree by more than 2 %")
+    shown = ", ".join(f"k = {k} of d = {d}: {m:.4f} measured, {a:.4f} yours" for (k, d), m, a in
+                      zip(cases[2:4], measured[2:4], answers[2:4]))
+    print(f"std_of_k_directions: correct. {shown}. Well done!")

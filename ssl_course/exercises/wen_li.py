@@ -5,7 +5,7 @@ from typing import Callable
 import torch
 
 from ssl_course import predictors
-from ssl_course.exercises.common import _passed, _call, _close, _shadowed, _diagnose
+from ssl_course.exercises.common import _passed, _call, _shadowed, _diagnose
 
 
 def check_offdiag_head(fn: Callable) -> None:
@@ -33,27 +33,6 @@ def check_offdiag_head_trains(fn: Callable, steps: int = 300) -> None:
     E = history.head[-1]
     print(f"offdiag_head_trains: your head trained with the toy for {steps} steps, the package's E at every step; "
           f"it ends at E_12 = {E[0, 1]:+.2f}, E_21 = {E[1, 0]:+.2f}, diagonal {E[0, 0]:.0f}, {E[1, 1]:.0f}. Well done!")
-
-
-def check_batchnorm_no_affine(fn: Callable) -> None:
-    """``fn(x)`` -> (x - batch mean) / batch std, per output neuron (columns), no scale or shift."""
-    x = torch.randn(32, 3, generator=torch.Generator().manual_seed(6)) * 4 + 2
-    expected = (x - x.mean(0)) / x.std(0)
-    population = (x - x.mean(0)) / x.std(0, unbiased=False)
-    answer = _call("batchnorm_no_affine", fn, x)
-    if _close(answer, population):  # either std estimate is right; say which one was used
-        print("batchnorm_no_affine: you divided by the population std (unbiased=False), as nn.BatchNorm1d does in "
-              f"training; the sample std (n - 1) is accepted too: on a batch of {len(x)} the two differ by "
-              f"{(len(x) / (len(x) - 1)) ** 0.5 - 1:.1%}.")
-    else:
-        _diagnose("batchnorm_no_affine", answer, expected, {
-            "normalised each sample (row) instead of each neuron over the batch (columns, dim=0)":
-                (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True),
-            "only centred: also divide by the batch std": x - x.mean(0),
-        })
-        print("batchnorm_no_affine: you divided by the sample std (n - 1); nn.BatchNorm1d divides by the population "
-              "std (unbiased=False) in training, and either is accepted here.")
-    _passed("batchnorm_no_affine")
 
 
 def check_cubic_moment(fn: Callable) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ssl_course.figures import legend_outside
 from ssl_course.theory.wen_li import History
 from ssl_course.theory.wen_li_phases import OutcomeMap, SeedOutcome, detect_phases
 
