@@ -116,6 +116,14 @@ def _build_script():
     return module
 
 
+def test_the_results_pages_claims_are_the_ones_the_executed_notebooks_print():
+    build = _build_script()
+    text = build.RESULTS.read_text()
+    table = text[text.index(build.CLAIMS_START) + len(build.CLAIMS_START):text.index(build.CLAIMS_END)].strip()
+    assert table == build.claims_table(), "docs/results.md's claims are stale: python scripts/build_notebooks.py --claims"
+    assert table.count("\n| 0") >= 50 and "| False |" not in table
+
+
 @pytest.mark.parametrize("path", PATHS, ids=NAMES)
 def test_badge_and_install_cell_come_from_the_one_repository_setting(path):
     import tomllib
