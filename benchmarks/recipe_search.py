@@ -95,9 +95,11 @@ RESULTS = Path(__file__).with_name("results_recipe_search.jsonl")
 
 
 def preset_head(method: str) -> str:
-    """How a row names the preset's predictor head (the recipe a "preset" row changed only the epochs of)."""
+    """How a row names the preset's predictor head and warm-up (the recipe a "preset" row changed only the
+    epochs of)."""
     head = preset(method)
-    return (f"{head.pred_hidden_dim} wide" if head.pred_hidden_dim else "default") + f", lr x{head.predictor_lr_multiplier:g}"
+    warmup = f", warm-up {head.warmup_epochs:g} epochs" if head.warmup_epochs else ""
+    return (f"{head.pred_hidden_dim} wide" if head.pred_hidden_dim else "default") + f", lr x{head.predictor_lr_multiplier:g}" + warmup
 
 
 def knn_against_steps(rows: list[dict], method: str, seed: int = 0) -> list[tuple[int, float]]:

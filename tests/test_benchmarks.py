@@ -237,10 +237,12 @@ def test_knn_against_steps_keeps_only_todays_preset_changed_in_its_epochs():
     rows = [row,
             {**row, "steps": 1872, "knn": 0.64, "candidate": "preset", "changes": {}},
             {**row, "steps": 780, "knn": 0.5, "preset_head": "default, lr x1"},  # an older head
+            {**row, "steps": 2652, "knn": 0.7, "preset_head": "512 wide, lr x10"},  # the head before the warm-up
             {**row, "steps": 900, "knn": 0.6, "candidate": "lr0.3 epochs=10", "changes": {"lr": 0.3, "epochs": 10}},
             {**row, "steps": 2000, "knn": 0.7, "seed": 1},
             {**row, "method": "byol", "steps": 100}]
     assert search.knn_against_steps(rows, "simsiam") == [(1872, 0.64), (3588, 0.85)]
+    assert (head, search.preset_head("byol")) == ("512 wide, lr x10, warm-up 2 epochs", "512 wide, lr x10")
 
 
 def test_scaling_md_quotes_the_shipped_quality_run():
