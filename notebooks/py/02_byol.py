@@ -211,17 +211,17 @@ claim("without the predictor the backbone is no better than random init (kNN wit
 #
 # ## Does BYOL learn? The reference runs
 # Runs long enough to rank the methods take about 2 CPU minutes each, so the course ships its reference runs: 3
-# seeds each, made with `scripts/reference_runs.py`, in the CPU recipe they were trained with: 1 872
-# steps (24 epochs of 78 batches of 128 images) of 20-px views for every method, BYOL with its own MLP
-# head, lr 0.3 and base momentum 0.996 (pinned in `ssl_course/studies/runs.py`; the presets,
-# `ssl_course/presets.py`, now give each method as many steps as fit about two CPU minutes). Loading them takes a second (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The figure draws BYOL's and SimCLR's curves (SimSiam's is notebook 03's); they are a cheap kNN measured 16 times
+# seeds each, made with `scripts/reference_runs.py` from each method's CPU preset (`ssl_course/presets.py`):
+# 20-px views, batches of 128 images, and as many epochs of 78 batches as fit the same couple of CPU
+# minutes for each method, so BYOL, whose step also runs the target network, takes fewer steps (the
+# table's last column gives each run's). Loading them takes a second (with `FULL = True` too: they are the course's CPU runs on `shapes`, not CIFAR-10 runs). The figure draws BYOL's and SimCLR's curves (SimSiam's is notebook 03's); they are a cheap kNN measured 16 times
 # a run during training (k = 200, 2 000 labelled images against 1 000 test images), so they read lower than the
 # full-set kNN of the table, which the narrow panel on the right shows. In each panel the dotted line is
 # the same network at random initialisation, measured as that panel is: what a network knows before
 # any training.
 #
-# **Predict, then run**: after the same 1 872 steps, which of `"BYOL"`, `"SimSiam"` and `"SimCLR"`
-# has the highest kNN accuracy (mean of 3 seeds)?
+# **Predict, then run**: after the same couple of CPU minutes of training, which of `"BYOL"`,
+# `"SimSiam"` and `"SimCLR"` has the highest kNN accuracy (mean of 3 seeds)?
 
 # %% nbgrader={"grade": false, "grade_id": "predict_fastest", "locked": false, "schema_version": 3, "solution": true}
 # your prediction, one of "BYOL", "SimSiam" or "SimCLR": prediction = "..."
@@ -237,7 +237,7 @@ table = reference.load(["byol", "simsiam", "simclr"])
 names = {"byol": "BYOL", "simsiam": "SimSiam", "simclr": "SimCLR"}
 best = table.groupby("run", observed=True)["knn"].mean().idxmax()
 knn_means = table.groupby("run", observed=True)["knn"].mean()
-judge_prediction("highest kNN after 1 872 steps", prediction, names[best], tuple(names.values()),
+judge_prediction("highest kNN after the same couple of minutes", prediction, names[best], tuple(names.values()),
                  ", ".join(f"{names[run]} {knn_means[run]:.2f}" for run in names) + " kNN, mean of 3 seeds. Negatives give SimCLR a strong signal from the first step; at this budget the others are still "
                  "well behind it at the end (the curves below).")
 
@@ -260,9 +260,10 @@ claim("and its linear probe gains >= 0.05 over random init", *reference.beats_ra
 
 # %% [markdown]
 # ## Where do the curves meet?
-# The reference runs stop at 1 872 steps. How much longer must BYOL and SimSiam train to come close
-# to SimCLR? `benchmarks/recipe_search.py` trained today's presets (`ssl_course/presets.py`: BYOL with
-# SimSiam's 512-wide head and base momentum 0.9) for 24, 46 and 64 epochs, each run's schedule planned
+# The reference runs stop after a couple of CPU minutes. How much longer must BYOL and SimSiam train to
+# come close to SimCLR? `benchmarks/recipe_search.py` trained today's presets (`ssl_course/presets.py`:
+# BYOL with SimSiam's 512-wide head and base momentum 0.9, SimSiam with its 2-epoch warm-up) for 24, 46
+# and 64 epochs, each run's schedule planned
 # for its own length, one seed (0), and recorded every run in `benchmarks/results_recipe_search.jsonl`.
 # Here are those numbers (full-set kNN), no training needed:
 
@@ -308,7 +309,7 @@ claim(f"after {later[0]} steps and more they are within 0.11 of it, and the gap 
 # agreement. Logged every 10 steps of the reference runs (3 seeds, mean ± std), with BYOL's own MLP
 # predictor, a linear one trained by SGD and DirectPred's, a linear predictor set from the
 # projections' correlation instead of trained (notebook 06 builds it; all three in the reference
-# runs' recipe: 1 872 steps of 20-px views):
+# runs' recipe, each at BYOL's steps):
 
 # %%
 import matplotlib.pyplot as plt

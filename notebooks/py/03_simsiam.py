@@ -194,8 +194,8 @@ for name in ("no stop-gradient", "no predictor"):
 # 100 steps are enough to show collapse, not to measure how much each set-up learns: one seed and
 # 100 steps cannot settle a ranking by kNN.
 # The course's reference runs train the same three set-ups on 3 seeds (about
-# 2 CPU minutes each; `scripts/reference_runs.py`), all three in the recipe they were trained with
-# (1 872 steps of 20-px views; the table's last column). SimSiam's head in the preset is an MLP 512 units wide
+# 2 CPU minutes each; `scripts/reference_runs.py`), all three in SimSiam's CPU preset (20-px views, a
+# 2-epoch lr warm-up; the table's last column gives the steps). SimSiam's head in the preset is an MLP 512 units wide
 # trained at 10× the encoder's lr: with the paper's narrow head (a hidden layer a quarter as wide as the
 # projection, d/4) at the encoder's lr it learned
 # less under an earlier recipe (the search is in docs/decisions.md, "The SimSiam head"). Here they are

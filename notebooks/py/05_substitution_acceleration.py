@@ -255,8 +255,8 @@ for name, results in (("cubic", {head: runs[head][8:] for head in runs}), ("line
 # does not (without a head, in their theory, every neuron learns the strong feature only: a dimensional collapse). The package trains that head with `--predictor identity_offdiag`; E fixed at I is
 # `identity_fixed`, which is exactly SimSiam without a predictor (the same `nn.Identity`), so
 # its runs are the `simsiam-no-predictor` ones. They come from the course's reference runs, next to
-# SimSiam's own MLP head, all three in the recipe they were trained with (1 872 steps of 20-px views,
-# 3 seeds, `scripts/reference_runs.py`).
+# SimSiam's own MLP head, all three in SimSiam's CPU preset (20-px views, 3 seeds,
+# `scripts/reference_runs.py`; the table's last column gives the steps).
 #
 # **Predict, then run**: of the three heads (SimSiam's MLP head `mlp`, E = I + trainable
 # off-diagonal `identity_offdiag`, E fixed at I `identity_fixed`), which ends with the most

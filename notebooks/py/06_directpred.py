@@ -91,7 +91,7 @@ check_directpred_alpha_p(directpred_alpha_p)
 # normalised commutator ‖[F, W_p]‖ / (‖F‖ ‖W_p‖) (0 when W_p and F share their eigenvectors) and
 # the eigen-alignment of W_p with F's top 8 eigenvectors: for each such u, |uᵀW_p u| / ‖W_p u‖, which
 # is 1 when u is also an eigenvector of W_p, averaged over the 8. The curves come from the
-# course's reference runs (1 872 steps of 20-px views, 3 seeds, SimSiam and BYOL); a live 300-step run follows.
+# course's reference runs (each method's CPU preset, 3 seeds, SimSiam and BYOL); a live 300-step run follows.
 
 # %%
 import matplotlib.pyplot as plt
@@ -209,7 +209,7 @@ print(f"middle directions (sqrt of s over its max between 0.3 and 0.8): {int(mid
 # long enough to learn and several seeds, so these come from the course's reference runs on `shapes` (with
 # `FULL = True` too)
 # (3 seeds each, SimSiam and BYOL; `scripts/reference_runs.py`), loaded here, every head trained in
-# the recipe of the reference runs: 1 872 steps of 20-px views (the table's last column).
+# its method's CPU preset, as the reference runs are (20-px views; the table's last column gives the steps).
 #
 # **Predict, then run**: for SimSiam, do the two linear heads set from F (DirectPred and DirectCopy)
 # give a better linear probe than the linear head learned by SGD (mean of 3 seeds)? Answer

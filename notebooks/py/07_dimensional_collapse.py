@@ -93,7 +93,8 @@ claim("the narrower the network, the higher the floor", bool(isotropic_auc(8) > 
 # Li, Efros & Pathak train SimSiam for the **same number of steps** on 1 % to 100 % of ImageNet (their
 # released loader fills every epoch of a subset with as many batches as the whole set has). On 1 %
 # each image is then seen about 10 000 times, on 100 % about 100 times (paper). The same here, with
-# the CPU recipe's SimSiam: 3 000 steps of 128 images for every data size, on the first 128, 512,
+# the CPU recipe's SimSiam (without the lr warm-up the preset has since gained): 3 000 steps of 128
+# images for every data size, on the first 128, 512,
 # 2 000, 10 000 or 100 000 images of `shapes-100k` (whose first 10 000 are `shapes`' own training
 # set, so every run is scored on the same labelled images). That is from 3 000 passes per image
 # down to under 4, at two widths: 4 (32-d features) and 16 (128-d).
