@@ -275,3 +275,21 @@ def test_the_collapse_numbers_in_the_docs_are_the_shipped_runs():
     assert f"gains +{gain('simsiam-no-predictor')} kNN" in text
     others = [r["effective_rank"] for key, r in runs.items() if "-no-" not in key]
     assert f"keeps an effective rank above {int(min(others) * 100) / 100:.2f}" in text
+
+
+def test_theory_md_quotes_the_heads_comparison_from_the_shipped_runs():
+    """docs/theory.md's probe and effective rank of every head, mean ± std over seeds, are the shipped runs'."""
+    heads = {"simsiam": ("DirectPred", "DirectCopy", "MLP head", "SGD linear"), "byol": ("DirectPred", "DirectCopy", "MLP head", "SGD linear")}
+    runs = {"DirectPred": "-directpred", "DirectCopy": "-directcopy", "MLP head": "", "SGD linear": "-linear"}
+    text = " ".join((ROOT / "docs" / "theory.md").read_text().split())
+    paragraph = text[text.index("Comparison: the reference runs above"):text.index("Notebook 06 plots them with error bars.")]
+    for method, names in heads.items():
+        table = reference.load([method + runs[name] for name in names])
+        stats = table.groupby("run", observed=True)[["linear_probe", "effective_rank"]].agg(["mean", "std"])
+        for name in names:
+            probe = stats.loc[method + runs[name], "linear_probe"]
+            assert f"{name} {probe['mean']:.3f} ± {probe['std']:.3f}" in paragraph, (method, name)
+        ranks = [f"{stats.loc[method + runs[name], 'effective_rank']['mean']:.1f}" for name in ("DirectPred", "DirectCopy", "SGD linear")]
+        assert f"{ranks[0]} / {ranks[1]} against {ranks[2]}" in paragraph, method
+        seeds = table.groupby("seed")["random_init_probe"].first()
+        assert f"random init {seeds.mean():.3f} ± {seeds.std():.3f}" in paragraph
