@@ -6,7 +6,7 @@
 # **Learning goals**: check your environment; meet the course's built-in dataset, `shapes`; see
 # what "two augmented views of one image" means, the raw material of every method in this course.
 #
-# **Time**: under half a minute (7 s measured) on a 2-core CPU.
+# **Time**: under half a minute (5 s measured) on a 2-core CPU.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: name the parts every method shares (views, backbone, projector); write the InfoNCE loss (SimCLR's NT-Xent, defined below) from scratch; see what the temperature does; train SimCLR and compare its features with raw pixels and a random network; see why a loss without negatives is not enough on its own: the course's question.
 #
-# **Time**: under half a minute (15 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (18 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

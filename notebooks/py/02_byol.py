@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write the EMA update (the target network as an exponential moving average of the online one) and BYOL's momentum schedule; see what the collapse monitor shows when you remove the predictor or the EMA; see from 3-seed reference runs that BYOL learns without negatives.
 #
-# **Time**: under a minute (48 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (47 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: write SimSiam's symmetric loss with its stop-gradient, then its whole training step, matching the package's trainer step for step; write the collapse monitor; see what removing the stop-gradient or the predictor does to SimSiam's projections; see from 3-seed reference runs that SimSiam learns.
 #
-# **Time**: under a minute (34 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (37 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

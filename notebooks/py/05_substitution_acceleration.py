@@ -5,7 +5,7 @@
 #
 # **Learning goals**: build the pieces of Wen & Li's toy network; watch one neuron learn the strong feature, the head substitute it for the other neuron, that neuron then learn the weak feature, and the head return to the identity; map where the head decides the outcome.
 #
-# **Time**: under half a minute (14 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under half a minute (16 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

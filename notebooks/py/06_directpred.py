@@ -5,7 +5,7 @@
 #
 # **Learning goals**: see a learned linear predictor align with the feature correlation in a real run; write DirectPred's running correlation and its weight; compare DirectPred/DirectCopy with learned predictors.
 #
-# **Time**: under half a minute (19 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (21 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -50,6 +50,9 @@ device = setup(seed=0)
 # leave an eigenvalue slightly below 0: a square root needs it clipped first.
 
 # %% nbgrader={"grade": false, "grade_id": "directpred_weight", "locked": false, "schema_version": 3, "solution": true}
+import torch
+
+
 def directpred_weight(F_hat, eps=0.1):
     ### BEGIN SOLUTION
     s, U = torch.linalg.eigh(F_hat)

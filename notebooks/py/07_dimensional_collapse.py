@@ -5,7 +5,7 @@
 #
 # **Learning goals**: compute Li, Efros & Pathak's collapse measure and compare it where it is comparable (one feature dimension); test whether more data at the same steps means more collapse, and look for a mechanism (a model that fits its own images); check whether the measure forecasts linear-probe accuracy without labels; compare continual, multi-epoch and hybrid training.
 #
-# **Time**: under half a minute (29 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under a minute (33 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: run the course's trainer on CIFAR-10 on a GPU; know what mixed precision and channels_last do; know the papers' ImageNet numbers.
 #
-# **Time**: under half a minute (7 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (the epochs of the paper's 800 that fit, printed below), resumable after a disconnect.
+# **Time**: under half a minute (8 s measured) on a 2-core CPU (small settings: the GPU commands are shown, not run). With `FULL = True` on a GPU it trains SimSiam on CIFAR-10 for about an hour (the epochs of the paper's 800 that fit, printed below), resumable after a disconnect.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
