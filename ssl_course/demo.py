@@ -15,11 +15,13 @@ from pathlib import Path
 
 from ssl_course.evaluation import pixel_knn
 from ssl_course.figures import legend_outside
-from ssl_course.presets import preset
+from ssl_course.data.training import steps_per_epoch
+from ssl_course.presets import for_steps, preset
 from ssl_course.train import train
 
 # The live run's lr schedule is planned for this many epochs (780 steps), sized to fit the demo's time
-# budget on a 2-core laptop; the budget stops it earlier on a slower machine.
+# budget on a 2-core laptop; the budget stops it earlier on a slower machine. Its warm-up keeps the
+# preset's share of the run (``for_steps``).
 DEMO_EPOCHS = 10
 # The reference runs the demo shows beside the live one: run name -> label.
 DEMO_REFERENCES = {
@@ -105,8 +107,9 @@ def run_demo(out: str | Path = "runs/demo", seconds: float = 60.0, seed: int = 0
     started = time.perf_counter()
     out = Path(out)
     references = reference_scores()  # first: a checkout without its runs fails before training
-    config = preset("simsiam", epochs=DEMO_EPOCHS, time_budget=seconds, seed=seed, out=str(out), overwrite=True,
-                    progress=progress, checkpoint_every=0)
+    config = preset("simsiam", time_budget=seconds, seed=seed, out=str(out), overwrite=True, progress=progress,
+                    checkpoint_every=0)
+    config = for_steps(config, DEMO_EPOCHS * steps_per_epoch(config))
     result = train(config)
     live = {"knn": result.knn, "steps": result.steps, "seconds": result.seconds}
     pixels = pixel_knn()

@@ -176,8 +176,8 @@ def for_steps(config: TrainConfig, steps: int) -> TrainConfig:
 
     Example:
         >>> config = for_steps(preset("simsiam"), 100)   # the recipe warms up for 2 of its 34 epochs
-        >>> config.max_steps, round(config.warmup_epochs * steps_per_epoch(config))
-        (100, 6)
+        >>> config.max_steps, int(config.warmup_epochs * steps_per_epoch(config))  # the trainer's warm-up steps
+        (100, 5)
     """
     per_epoch = steps_per_epoch(config)
     epochs = max(1, -(-steps // per_epoch))

@@ -191,13 +191,19 @@ def test_gpu_check_without_a_gpu_says_so_in_one_line(capsys):
 
 def test_the_cli_defaults_table_groups_each_method_and_flags_over_its_seeds():
     cli = _load_benchmark("cli_defaults")
-    rows = [{"method": "byol", "flags": "", "steps": 10, "seed": s, "knn": k, "random_init_knn": 0.3, "command_seconds": t}
-            for s, k, t in ((11, 0.70, 100.0), (12, 0.80, 110.0))]
-    rows.append({"method": "byol", "flags": "--epochs 2", "steps": 20, "seed": 11, "knn": 0.5, "random_init_knn": 0.3,
-                 "command_seconds": 50.0})
+    today = cli.recipe("byol")
+    rows = [{"method": "byol", "flags": "", "recipe": today, "steps": 10, "seed": s, "knn": k, "random_init_knn": 0.3,
+             "command_seconds": t} for s, k, t in ((11, 0.70, 100.0), (12, 0.80, 110.0))]
+    rows.append({"method": "byol", "flags": "--epochs 2", "recipe": today, "steps": 20, "seed": 11, "knn": 0.5,
+                 "random_init_knn": 0.3, "command_seconds": 50.0})
+    old = {"method": "byol", "steps": 10, "seed": 11, "knn": 0.6, "random_init_knn": 0.3, "command_seconds": 90.0}
+    rows += [{**old, "flags": ""}, {**old, "flags": "--epochs 2", "recipe": "lr=0.3"}]  # an earlier preset's runs
     table = cli.markdown_table(rows).splitlines()
     assert table[2] == "| byol | (defaults) | 10 | 11 12 | 0.750 ± 0.071 | 0.300 ± 0.000 | 105 ± 7 |"
     assert table[3] == "| byol | --epochs 2 | 20 | 11 | 0.500 | 0.300 | 50 |"
+    assert table[4:] == ["| byol | (earlier defaults) | 10 | 11 | 0.600 | 0.300 | 90 |",
+                         "| byol | --epochs 2, on earlier defaults | 10 | 11 | 0.600 | 0.300 | 90 |"]
+    assert "warmup_epochs=2.0" in cli.recipe("simsiam") and cli.recipe("simclr").startswith("lr=0.3")
 
 
 def test_the_cli_defaults_benchmark_runs_the_real_command_and_records_it(tmp_path, capsys):

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: integrate Tian, Chen & Ganguli's linear model; derive its fixed points; see eigen-alignment of predictor and feature correlation, the collapse basin, and what weight decay, the predictor's learning rate and EMA do.
 #
-# **Time**: under a minute (47 s measured) on a 2-core CPU (nothing here needs a GPU).
+# **Time**: under a minute (46 s measured) on a 2-core CPU (nothing here needs a GPU).
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -280,8 +280,9 @@ claim("without the stop-gradient W goes to 0 (every mode collapses), with it W k
 
 # %% [markdown]
 # Beside the real runs of 03 (the course's reference runs, 3 seeds): without the stop-gradient SimSiam's
-# projections keep one or two directions of 128 (effective rank), and its backbone learns less than the
-# course's bar for learning (0.10 kNN over random init). A real network's BatchNorm keeps the output's
+# projections keep one or two directions of 128 (effective rank), and its backbone fails the course's bar
+# for learning (a mean kNN gain over random init of at least 0.10 and above twice its seed spread): on
+# average it gains nothing, with a wide spread over seeds. A real network's BatchNorm keeps the output's
 # scale from reaching 0, so the collapse is to a few directions rather than to W = 0; the pull that
 # drives it is the one derived here.
 
@@ -296,8 +297,9 @@ claim("03's run without the stop-gradient: effective rank < 2 of 128 on every se
       bool((no_sg_real["effective_rank"] < 2).all() and (real[real["run"] == "simsiam"]["effective_rank"] > 20).all()),
       f"{no_sg_real['effective_rank'].max():.2f} at most vs {real_means.loc['simsiam', 'effective_rank']:.1f}, mean of 3 seeds")
 gain = no_sg_real["knn"] - no_sg_real["random_init_knn"]
-claim("and its kNN gains < 0.10 over random init on every seed", bool((gain < 0.10).all()),
-      ", ".join(f"{g:+.3f}" for g in gain))
+learns, measured = reference.beats_random_init(real, "simsiam-no-stop-gradient", "knn", by=0.10)
+claim("and its backbone fails the bar: mean kNN gain >= 0.10 over random init and > 2 seed std",
+      not learns, measured + "; per seed " + ", ".join(f"{g:+.3f}" for g in gain))
 
 # %% [markdown]
 # ## Without a predictor: W_p fixed at I

@@ -5,7 +5,7 @@
 #
 # **Learning goals**: see a learned linear predictor align with the feature correlation in a real run; write DirectPred's running correlation and its weight; compare DirectPred/DirectCopy with learned predictors.
 #
-# **Time**: under half a minute (21 s measured) on a 2-core CPU with `FULL = False`.
+# **Time**: under half a minute (19 s measured) on a 2-core CPU with `FULL = False`.
 
 # %% tags=["remove-cell"]
 # On Colab: fetch the course (package and reference runs) and install it; nothing happens elsewhere
@@ -117,8 +117,9 @@ fig.tight_layout()
 # not because W_p is aligned. In the first ~100 steps F forms (a few directions take over, the rank
 # halves) faster than W_p turns, so the commutator rises; then W_p catches up and it falls. BYOL's
 # projector has no final BatchNorm, so its F is uneven from the first step: its commutator starts
-# at its peak, falls to its lowest in the first half of training and climbs part of the way back by the end. In
-# both, the alignment climbs fast over the first few hundred steps, then levels off near 1.
+# near its peak and stays there, dipping only a little in the first few hundred steps: in this
+# recipe BYOL's linear head never brings it down. In both, the alignment climbs over the first few
+# hundred steps; SimSiam's levels off near 1, BYOL's lower (the numbers under the figure).
 
 # %% tags=["nbval-check-output"]
 for run in ("simsiam-linear", "byol-linear"):
@@ -127,9 +128,14 @@ for run in ("simsiam-linear", "byol-linear"):
     peak, end = c.groupby("seed")["commutator"].max(), c.groupby("seed")["commutator"].last()
     first, last = a.groupby("seed")["alignment"].first(), a.groupby("seed")["alignment"].last()
     fall = (1 - end / peak).round(2).tolist()
-    claim(f"{run}: on every seed the commutator ends >= 20% below its peak and the alignment >= 0.2 above its start",
-          bool(((end <= 0.8 * peak) & (last >= first + 0.2)).all()),
-          f"falls by {fall} per seed; alignment {first.mean():.2f} -> {last.mean():.2f}, mean of 3 seeds")
+    claim(f"{run}: on every seed the alignment ends >= 0.2 above its start", bool((last >= first + 0.2).all()),
+          f"alignment {first.mean():.2f} -> {last.mean():.2f}, mean of 3 seeds")
+    if run == "simsiam-linear":
+        claim(f"{run}: on every seed the commutator ends >= 20% below its peak", bool((end <= 0.8 * peak).all()),
+              f"falls by {fall} per seed")
+    else:  # BYOL's uneven F: the commutator stays near its start
+        claim(f"{run}: on every seed the commutator ends within 10% of its peak", bool((end >= 0.9 * peak).all()),
+              f"falls by {fall} per seed")
 for run in ("simsiam-linear", "byol-linear"):
     mean = {key: reference.curves(heads[heads["run"] == run], key).groupby("step")[key].mean()
             for key in ("commutator", "effective_rank")}
@@ -249,7 +255,7 @@ reference_plots.plot_scores(table, "linear_probe");
 # With error bars: the heads set from F are at least as good as the linear one trained by SGD, for
 # SimSiam and for BYOL, and every variant is far above the random network, as DirectPred's paper finds
 # for linear heads. Its table puts the 2-layer MLP head first (paper); here SimSiam's MLP head probes
-# lowest of its four heads (the check below).
+# below both heads set from F and above the linear one trained by SGD (the check below).
 
 # %% tags=["nbval-check-output"]
 for name in names:
@@ -260,9 +266,10 @@ for method in ("simsiam", "byol"):
         claim(f"{method}: {name} is at least as good as the SGD-trained linear predictor, probe mean of 3 seeds",
               probe[f"{method}-{name}"] >= probe[f"{method}-linear"],
               f"{probe[f'{method}-{name}']:.3f} vs {probe[f'{method}-linear']:.3f}")
-mlp_probe, other_probes = probe["simsiam"], probe[["simsiam-linear", "simsiam-directpred", "simsiam-directcopy"]]
-claim("SimSiam's MLP head probes lowest of its four heads, mean of 3 seeds", bool(mlp_probe < other_probes.min()),
-      f"{mlp_probe:.3f} vs {other_probes.min():.3f} for the next")
+mlp_probe, set_from_f = probe["simsiam"], probe[["simsiam-directpred", "simsiam-directcopy"]]
+claim("SimSiam's MLP head probes below both heads set from F and above the SGD-trained linear head, mean of 3 seeds",
+      bool(probe["simsiam-linear"] < mlp_probe < set_from_f.min()),
+      f"{mlp_probe:.3f} vs {set_from_f.min():.3f} and {probe['simsiam-linear']:.3f}")
 aligned = reference.curves(table[table["run"] == "simsiam-directpred"], "alignment")["alignment"]
 claim("DirectPred's W_p is set, not learned: aligned with F at every logged step of every seed (> 0.99)",
       aligned.min() > 0.99, f"lowest {aligned.min():.3f} over {len(aligned)} measurements")
@@ -286,16 +293,19 @@ middle_step = knn_curve.index[len(knn_curve) // 2]
 for name in ("simsiam-directpred", "simsiam-directcopy"):
     gap = knn_curve[name] - knn_curve["simsiam-linear"]
     full_gap = full_set[name] - full_set["simsiam-linear"]
-    claim(f"{name} is above the SGD-trained linear head at every logged step, its gap larger at the end than at "
-          "mid-training and largest on the full-set kNN",
-          bool((gap > 0).all() and gap.iloc[-1] > gap[middle_step] and full_gap > gap.iloc[-1]),
-          f"gap {gap[middle_step]:.3f} at step {middle_step}, {gap.iloc[-1]:.3f} at the end, {full_gap:.3f} on the full set")
+    early, late = gap[gap.index < shown_steps[1]], gap[gap.index >= shown_steps[1]]
+    claim(f"{name} is within 0.03 of the SGD-trained linear head over the first third of training, above it at "
+          "every logged step after, its gap larger at the end than at mid-training and largest on the full-set kNN",
+          bool(early.abs().max() < 0.03 and (late > 0).all() and gap.iloc[-1] > gap[middle_step] and full_gap > gap.iloc[-1]),
+          f"largest early difference {early.abs().max():.3f}; gap {late.min():.3f} at least from step {shown_steps[1]}, "
+          f"{gap[middle_step]:.3f} at step {middle_step}, {gap.iloc[-1]:.3f} at the end, {full_gap:.3f} on the full set")
 
 # %% [markdown]
-# From the first measurement DirectPred and DirectCopy sit above the SGD-trained linear head (the
-# rows and checks above); the gap is larger at the end than at mid-training and largest on the
-# full-set kNN of the table. The head set from F is right from the first update; what
-# that buys shows only once the features have structure for it to follow.
+# Over the first third of training the three linear heads learn about equally fast (within 0.03 of
+# each other); from then on DirectPred and DirectCopy sit above the SGD-trained linear head (the
+# rows and checks above), the gap larger at the end than at mid-training and largest on the
+# full-set kNN of the table. The head set from F is right from the first update; what that buys
+# shows only once the features have structure for it to follow.
 
 # %% tags=["nbval-check-output"]
 for method in ("simsiam", "byol"):
@@ -306,7 +316,8 @@ for method in ("simsiam", "byol"):
 
 # %% [markdown]
 # ## Summary
-# * A learned linear predictor becomes eigen-aligned with F (3 seeds, SimSiam and BYOL); its
+# * A learned linear predictor turns towards F's eigenvectors (3 seeds, SimSiam and BYOL; SimSiam's
+#   ends aligned, near 1); its
 #   eigenvalues grow with s overall but not in order (a rank correlation well below 1 after 300
 #   steps): a tendency, not the exact p = √(α_p s) of 04's model.
 # * DirectPred skips learning it: eigen-decompose the running F̂ and set the weight.
