@@ -87,7 +87,7 @@ def test_live_sweep_measures_what_it_reports():
 
 
 def test_the_partial_collapse_numbers_in_the_readme_and_docs_are_the_shipped_runs():
-    """The README, docs/theory.md and docs/results.md quote the data study by hand: each number is recomputed here."""
+    """The README and docs/theory.md quote the data study by hand: each number is recomputed here."""
     from pathlib import Path
 
     from ssl_course.studies import reference
@@ -103,17 +103,14 @@ def test_the_partial_collapse_numbers_in_the_readme_and_docs_are_the_shipped_run
     summary = study_summary(rows)  # the fit is quoted as a mean over seeds
     most_after = float((summary["held_out_loss"] - summary["own_loss"])[summary["train_images"] >= 2000].abs().max())
     rho = {w: rank_correlation([r for r in rows if r["width"] == w]) for w in DATA_WIDTHS}
-    pages = {name: " ".join((root / name).read_text().split()) for name in ("README.md", "docs/theory.md", "docs/results.md")}
+    pages = {name: " ".join((root / name).read_text().split()) for name in ("README.md", "docs/theory.md")}
     expected = {
         "README.md": [f"rises by {auc:+.4f} ± {auc_std:.4f}", f"kNN falls by {-knn:.3f}",
                       f"loss on them {fits[16]:.3f} below the held-out loss", "under 0.005 from 2 000 images on",
                       f"Spearman {rho[16]:.2f}".replace("-", "−")],
         "docs/theory.md": [f"rises by {auc:+.4f} ± {auc_std:.4f}", f"+{fits[4]:.3f} (width 4) and +{fits[16]:.3f} (width 16)",
                            "at most 0.005 from 2 000 images on", f"Spearman {rho[16]:.2f}".replace("-", "−")],
-        "docs/results.md": [f"AUC {auc:+.4f} ± {auc_std:.4f}; kNN {knn:+.3f} ± {knn_std:.3f}",
-                            f"width 4 / 16: +{fits[4]:.3f} / +{fits[16]:.3f}",
-                            f"width 16 {rho[16]:.2f}".replace("-", "−") + f"; width 4 {rho[4]:.2f}".replace("-", "−")],
-    }
+    }  # docs/results.md's claims table is written from notebook 07's outputs (tested in test_notebooks)
     for name, quotes in expected.items():
         for quote in quotes:
             assert quote in pages[name], f"{name} should say {quote!r}"
